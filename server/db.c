@@ -1,0 +1,218 @@
+/*
+ * db.c - prepared statements over one libpq connection, with reconnection.
+ */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+/* Seconds between two connection attempts while the database is down, so
+ * a burst of requests does not turn into a burst of connection attempts. */
+#define DB_RETRY_INTERVAL 1
+
+/* The columns every record query returns, in DB_COL_* order. Values come
+ * back in oai_dc order (dc_elements.position), then in cataloguing order. */
+#define RECORD_COLUMNS                                                                             \
+    "p.id, p.local_id, extract(epoch FROM p.datestamp)::bigint, p.deleted, "                       \
+    "(SELECT string_agg(s.spec, ' ' ORDER BY s.spec) FROM record_sets s "                          \
+    "WHERE s.record_id = p.id), v.element, v.value, v.lang "
+
+#define RECORD_VALUES_JOIN(with_md)                                                                \
+    "LEFT JOIN LATERAL (SELECT v.element, v.value, v.lang, e.position, v.seq "                     \
+    "FROM record_values v JOIN dc_elements e ON e.name = v.element "                               \
+    "WHERE v.record_id = p.id AND NOT p.deleted AND " with_md ") v ON true "
+
+/* A record is in set S when it is in S or in a descendant "S:...". */
+#define IN_SET(param)                                                                              \
+    "EXISTS (SELECT 1 FROM record_sets s WHERE s.record_id = r.id AND "                            \
+    "(s.spec = " param " OR starts_with(s.spec, " param " || ':')))"
+
+#define LIST_RECORDS(set_filter)                                                                   \
+    "WITH p AS (SELECT r.id, r.local_id, r.datestamp, r.deleted FROM records r "                   \
+    "WHERE (r.datestamp, r.id) > (to_timestamp($1), $2::bigint) "                                  \
+    "AND r.datestamp <= to_timestamp($3) " set_filter " ORDER BY r.datestamp, r.id LIMIT $4) "     \
+    "SELECT " RECORD_COLUMNS                                                                       \
+    "FROM p " RECORD_VALUES_JOIN("$5::boolean") "ORDER BY p.datestamp, p.id, v.position, v.seq"
+
+static const char *const stmt_sql[DB_N_STATEMENTS] = {
+    [DB_IDENTIFY] = "SELECT extract(epoch FROM min(datestamp))::bigint, "
+                    "(SELECT local_id FROM records ORDER BY id LIMIT 1) FROM records",
+    [DB_HAS_SETS] = "SELECT EXISTS (SELECT 1 FROM sets)",
+    [DB_RECORD_EXISTS] = "SELECT deleted FROM records WHERE local_id = $1",
+    [DB_GET_RECORD] = "WITH p AS (SELECT id, local_id, datestamp, deleted FROM records "
+                      "WHERE local_id = $1) "
+                      "SELECT " RECORD_COLUMNS
+                      "FROM p " RECORD_VALUES_JOIN("$2::boolean") "ORDER BY v.position, v.seq",
+    [DB_LIST_RECORDS] = LIST_RECORDS(""),
+    [DB_LIST_RECORDS_SET] = LIST_RECORDS("AND " IN_SET("$6")),
+    [DB_COUNT_RECORDS] = "SELECT count(*) FROM records r WHERE r.datestamp >= to_timestamp($1) "
+                         "AND r.datestamp <= to_timestamp($2)",
+    [DB_COUNT_RECORDS_SET] = "SELECT count(*) FROM records r "
+                             "WHERE r.datestamp >= to_timestamp($1) "
+                             "AND r.datestamp <= to_timestamp($2) AND " IN_SET("$3"),
+    [DB_LIST_SETS] = "SELECT s.spec, s.name, d.value, d.lang FROM "
+                     "(SELECT spec, name FROM sets WHERE spec > $1 ORDER BY spec LIMIT $2) s "
+                     "LEFT JOIN set_descriptions d ON d.spec = s.spec ORDER BY s.spec, d.seq",
+    [DB_COUNT_SETS] = "SELECT count(*) FROM sets",
+};
+
+struct db_conn {
+    char *conninfo;
+    char options[128]; /* session settings sent at connection time */
+    char connect_timeout[16];
+    PGconn *conn;
+    int prepared[DB_N_STATEMENTS];
+    time_t last_attempt;
+    unsigned long reconnects;
+    int ever_connected;
+};
+
+db_conn *db_conn_new(const char *conninfo, int statement_timeout_ms, int connect_timeout_s)
+{
+    db_conn *db = calloc(1, sizeof(*db));
+
+    if (db == NULL)
+        return NULL;
+    db->conninfo = strdup(conninfo);
+    if (db->conninfo == NULL) {
+        free(db);
+        return NULL;
+    }
+    /* Read-only session: the server has no business writing, whatever role
+     * the operator configured. */
+    snprintf(db->options, sizeof(db->options),
+             "-c statement_timeout=%d -c default_transaction_read_only=on -c timezone=UTC",
+             statement_timeout_ms);
+    snprintf(db->connect_timeout, sizeof(db->connect_timeout), "%d", connect_timeout_s);
+    return db;
+}
+
+void db_conn_free(db_conn *db)
+{
+    if (db == NULL)
+        return;
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    free(db->conninfo);
+    free(db);
+}
+
+unsigned long db_reconnects(const db_conn *db)
+{
+    return db->reconnects;
+}
+
+static void db_disconnect(db_conn *db)
+{
+    if (db->conn != NULL)
+        PQfinish(db->conn);
+    db->conn = NULL;
+    memset(db->prepared, 0, sizeof(db->prepared));
+}
+
+/* Connects if there is no good connection; returns 0 when connected. */
+static int db_connect(db_conn *db)
+{
+    /* Keywords after the expanded dbname override what the conninfo says,
+     * except connect_timeout, which the conninfo may set itself. */
+    const char *keys[] = {"dbname", "options", "application_name", "connect_timeout", NULL};
+    const char *vals[] = {db->conninfo, db->options, "nec-oai-server", db->connect_timeout, NULL};
+    time_t now = time(NULL);
+
+    if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+        return 0;
+    db_disconnect(db);
+    if (db->last_attempt != 0 && now - db->last_attempt < DB_RETRY_INTERVAL)
+        return -1;
+    db->last_attempt = now;
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        log_error("database connection failed: %s",
+                  db->conn ? PQerrorMessage(db->conn) : "out of memory");
+        db_disconnect(db);
+        return -1;
+    }
+    if (db->ever_connected) {
+        db->reconnects++;
+        log_info("database connection re-established");
+    }
+    db->ever_connected = 1;
+    return 0;
+}
+
+static int db_prepare(db_conn *db, db_stmt stmt)
+{
+    char name[16];
+    PGresult *res;
+    int ok;
+
+    if (db->prepared[stmt])
+        return 0;
+    snprintf(name, sizeof(name), "s%d", (int)stmt);
+    res = PQprepare(db->conn, name, stmt_sql[stmt], 0, NULL);
+    ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        log_error("preparing statement %d failed: %s", (int)stmt, PQerrorMessage(db->conn));
+    PQclear(res);
+    if (!ok)
+        return -1;
+    db->prepared[stmt] = 1;
+    return 0;
+}
+
+/* Errors that mean "try again later" rather than "bug": the connection,
+ * a timeout, the server shutting down or out of resources. */
+static int is_transient(const PGresult *res, PGconn *conn)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+    if (conn == NULL || PQstatus(conn) != CONNECTION_OK || state == NULL)
+        return 1;
+    return strncmp(state, "08", 2) == 0 || strncmp(state, "57", 2) == 0 ||
+           strncmp(state, "53", 2) == 0 || strcmp(state, "40001") == 0;
+}
+
+static PGresult *db_try(db_conn *db, db_stmt stmt, int nparams, const char *const *params,
+                        int *unavailable)
+{
+    char name[16];
+    PGresult *res;
+
+    *unavailable = 1;
+    if (db_connect(db) != 0 || db_prepare(db, stmt) != 0)
+        return NULL;
+    snprintf(name, sizeof(name), "s%d", (int)stmt);
+    res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
+    if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
+        *unavailable = 0;
+        return res;
+    }
+    *unavailable = is_transient(res, db->conn);
+    log_error("query %d failed: %s", (int)stmt,
+              res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+    PQclear(res);
+    if (PQstatus(db->conn) != CONNECTION_OK)
+        db_disconnect(db);
+    return NULL;
+}
+
+PGresult *db_query(db_conn *db, db_stmt stmt, int nparams, const char *const *params,
+                   int *unavailable)
+{
+    int had_conn = db->conn != NULL;
+    PGresult *res = db_try(db, stmt, nparams, params, unavailable);
+
+    /* A connection that died since the last request (database restart)
+     * only shows when it is used: reconnect once and retry, so the first
+     * request after a restart does not fail. Every statement is read-only,
+     * so retrying is safe. */
+    if (res == NULL && *unavailable && had_conn && db->conn == NULL) {
+        db->last_attempt = 0;
+        res = db_try(db, stmt, nparams, params, unavailable);
+    }
+    return res;
+}

@@ -1,0 +1,75 @@
+/*
+ * db.h - one PostgreSQL connection per worker thread, through libpq.
+ *
+ * Every query the server runs is a named prepared statement from the table
+ * in db.c (parameterised SQL only: no request value is ever spliced into
+ * SQL text). Statements are prepared lazily on each (re)connection. The
+ * session is read-only with a statement_timeout, so a slow query can hold a
+ * worker only for a bounded time.
+ *
+ * When the database is unreachable, queries fail fast (NULL) and the caller
+ * answers 503 with Retry-After; the next query after a back-off interval
+ * reconnects.
+ */
+#ifndef DB_H
+#define DB_H
+
+#include <libpq-fe.h>
+
+typedef enum {
+    /* Identify: earliest datestamp (epoch, NULL if empty) and a sample local id. */
+    DB_IDENTIFY = 0,
+    /* Does the repository have any set? -> one row, 't' or 'f'. */
+    DB_HAS_SETS,
+    /* ($1 local_id) -> deleted flag, or no row. */
+    DB_RECORD_EXISTS,
+    /* Record rows, see DB_COL_*: ($1 local_id, $2 with metadata bool). */
+    DB_GET_RECORD,
+    /* Record rows, see DB_COL_*: ($1 after_datestamp epoch, $2 after_id,
+     * $3 until epoch, $4 limit, $5 with metadata bool). */
+    DB_LIST_RECORDS,
+    /* Same, with $6 setSpec (the set and its descendants). */
+    DB_LIST_RECORDS_SET,
+    /* count(*) of records: ($1 from epoch, $2 until epoch). */
+    DB_COUNT_RECORDS,
+    /* ($1 from, $2 until, $3 setSpec). */
+    DB_COUNT_RECORDS_SET,
+    /* Sets after $1 (spec, '' for the first page), $2 limit:
+     * spec, name, description value, description lang (one row per description). */
+    DB_LIST_SETS,
+    DB_COUNT_SETS,
+    DB_N_STATEMENTS
+} db_stmt;
+
+/* Columns of DB_GET_RECORD / DB_LIST_RECORDS*: one row per DC value (or one
+ * row with NULL element when a record has none or metadata was not asked). */
+enum {
+    DB_COL_ID = 0,
+    DB_COL_LOCAL_ID,
+    DB_COL_DATESTAMP, /* epoch seconds */
+    DB_COL_DELETED,   /* 't' / 'f' */
+    DB_COL_SETS,      /* space-separated setSpecs, or NULL */
+    DB_COL_ELEMENT,   /* DC element name, or NULL */
+    DB_COL_VALUE,
+    DB_COL_LANG, /* or NULL */
+};
+
+typedef struct db_conn db_conn;
+
+/* No connection is made until the first query. */
+db_conn *db_conn_new(const char *conninfo, int statement_timeout_ms, int connect_timeout_s);
+void db_conn_free(db_conn *db);
+
+/*
+ * Runs a prepared statement with text parameters (NULL = SQL NULL).
+ * Returns a PGRES_TUPLES_OK result (caller PQclear()s it), or NULL when the
+ * database is unavailable or the query failed (logged). *unavailable is
+ * set to 1 when the failure is the connection (answer 503), 0 otherwise.
+ */
+PGresult *db_query(db_conn *db, db_stmt stmt, int nparams, const char *const *params,
+                   int *unavailable);
+
+/* Number of successful reconnections (for logs and metrics). */
+unsigned long db_reconnects(const db_conn *db);
+
+#endif

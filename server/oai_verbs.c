@@ -1,0 +1,734 @@
+/*
+ * oai_verbs.c - Identify, ListMetadataFormats, ListSets, ListIdentifiers,
+ * ListRecords and GetRecord (spec section 4), and the response envelope.
+ */
+#include "oai_verbs.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "datestamp.h"
+#include "log.h"
+#include "metadata.h"
+#include "xml_out.h"
+
+/* No record can be older than this: the first second of year 1. */
+#define EARLIEST_POSSIBLE (-62135596800LL)
+/* At most this many DC values are rendered for one record. */
+#define MAX_VALUES_PER_RECORD 1024
+
+static const char OAI_ROOT[] = "<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\""
+                               " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
+                               " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/"
+                               " http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd\">";
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+/* ------------------------------------------------------------------------ */
+
+static void add_str(struct evbuffer *out, const char *s)
+{
+    evbuffer_add(out, s, strlen(s));
+}
+
+static void add_datestamp(struct evbuffer *out, const char *name, int64_t t)
+{
+    char ds[DATESTAMP_LEN];
+
+    datestamp_format(t, ds);
+    evbuffer_add_printf(out, "<%s>%s</%s>", name, ds, name);
+}
+
+static int64_t parse_i64(const char *s)
+{
+    return s != NULL ? strtoll(s, NULL, 10) : 0;
+}
+
+/* The local part of "oai:<repository-id>:<local>", or NULL when the
+ * identifier does not belong to this repository. */
+static const char *local_part(const oai_ctx *ctx, const char *identifier)
+{
+    const char *id = ctx->cfg->repository_id;
+    size_t n = strlen(id);
+
+    if (strncmp(identifier, "oai:", 4) != 0 || strncmp(identifier + 4, id, n) != 0 ||
+        identifier[4 + n] != ':' || identifier[5 + n] == '\0')
+        return NULL;
+    return identifier + 5 + n;
+}
+
+static void add_identifier(struct evbuffer *out, const oai_ctx *ctx, const char *local)
+{
+    add_str(out, "<identifier>oai:");
+    xml_text_str(out, ctx->cfg->repository_id);
+    add_str(out, ":");
+    xml_text_str(out, local);
+    add_str(out, "</identifier>");
+}
+
+static verb_result db_failed(int unavailable)
+{
+    return unavailable ? VERB_UNAVAILABLE : VERB_FAILED;
+}
+
+/* Does the repository have a set hierarchy at all? -1 on database failure. */
+static int has_sets(const oai_ctx *ctx, int *unavailable)
+{
+    PGresult *res = db_query(ctx->db, DB_HAS_SETS, 0, NULL, unavailable);
+    int yes;
+
+    if (res == NULL)
+        return -1;
+    yes = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return yes;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Records                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Index of the first row after the rows of the record starting at row. */
+static int record_end(const PGresult *res, int row)
+{
+    const char *id = PQgetvalue(res, row, DB_COL_ID);
+    int n = PQntuples(res);
+
+    while (row < n && strcmp(PQgetvalue(res, row, DB_COL_ID), id) == 0)
+        row++;
+    return row;
+}
+
+static void write_header(struct evbuffer *out, const oai_ctx *ctx, const PGresult *res, int row)
+{
+    int deleted = PQgetvalue(res, row, DB_COL_DELETED)[0] == 't';
+    const char *sets = PQgetvalue(res, row, DB_COL_SETS);
+
+    add_str(out, deleted ? "<header status=\"deleted\">" : "<header>");
+    add_identifier(out, ctx, PQgetvalue(res, row, DB_COL_LOCAL_ID));
+    add_datestamp(out, "datestamp", parse_i64(PQgetvalue(res, row, DB_COL_DATESTAMP)));
+    /* setSpecs cannot contain spaces (their syntax forbids it), so the
+     * database joins them with one. */
+    while (*sets != '\0') {
+        size_t len = strcspn(sets, " ");
+
+        add_str(out, "<setSpec>");
+        xml_text(out, sets, len);
+        add_str(out, "</setSpec>");
+        sets += len;
+        sets += strspn(sets, " ");
+    }
+    add_str(out, "</header>");
+}
+
+static void write_metadata(struct evbuffer *out, const metadata_format *fmt, const PGresult *res,
+                           int row, int end)
+{
+    dc_value vals[64];
+    dc_value *v = vals;
+    size_t n = 0;
+    int r;
+
+    if (end - row > (int)(sizeof(vals) / sizeof(vals[0]))) {
+        int count = end - row < MAX_VALUES_PER_RECORD ? end - row : MAX_VALUES_PER_RECORD;
+
+        v = malloc(sizeof(*v) * (size_t)count);
+        if (v == NULL) {
+            v = vals;
+            end = row + (int)(sizeof(vals) / sizeof(vals[0]));
+        } else {
+            end = row + count;
+        }
+    }
+    for (r = row; r < end; r++) {
+        if (PQgetisnull(res, r, DB_COL_ELEMENT))
+            continue;
+        v[n].element = PQgetvalue(res, r, DB_COL_ELEMENT);
+        v[n].value = PQgetvalue(res, r, DB_COL_VALUE);
+        v[n].lang = PQgetisnull(res, r, DB_COL_LANG) ? NULL : PQgetvalue(res, r, DB_COL_LANG);
+        n++;
+    }
+    add_str(out, "<metadata>");
+    fmt->render(out, v, n);
+    add_str(out, "</metadata>");
+    if (v != vals)
+        free(v);
+}
+
+/* Writes one <record> (with_metadata) or <header> for the rows [row, end). */
+static void write_record(struct evbuffer *out, const oai_ctx *ctx, const metadata_format *fmt,
+                         const PGresult *res, int row, int end)
+{
+    int deleted = PQgetvalue(res, row, DB_COL_DELETED)[0] == 't';
+
+    if (fmt == NULL) {
+        write_header(out, ctx, res, row);
+        return;
+    }
+    add_str(out, "<record>");
+    write_header(out, ctx, res, row);
+    if (!deleted)
+        write_metadata(out, fmt, res, row, end);
+    add_str(out, "</record>");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Resumption                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Writes the resumptionToken element for a page of n items. `next` is the
+ * token for the following page, or NULL on the last page. */
+static void write_resumption(struct evbuffer *out, const oai_token *next, const char *encoded,
+                             uint64_t cursor, uint64_t complete)
+{
+    char ds[DATESTAMP_LEN];
+
+    if (next == NULL) {
+        evbuffer_add_printf(
+            out, "<resumptionToken completeListSize=\"%" PRIu64 "\" cursor=\"%" PRIu64 "\"/>",
+            complete, cursor);
+        return;
+    }
+    datestamp_format(next->expires, ds);
+    evbuffer_add_printf(out,
+                        "<resumptionToken expirationDate=\"%s\" completeListSize=\"%" PRIu64
+                        "\" cursor=\"%" PRIu64 "\">",
+                        ds, complete, cursor);
+    xml_text_str(out, encoded);
+    add_str(out, "</resumptionToken>");
+}
+
+/* Decodes the request's token for verb, or reports badResumptionToken. */
+static int resume(const oai_ctx *ctx, const oai_request *req, oai_token *t, oai_error *err)
+{
+    char why[64];
+
+    if (token_decode(req->resumption_token, ctx->keys, ctx->now, t, why, sizeof(why)) != 0) {
+        oai_error_set(err, OAI_BAD_RESUMPTION_TOKEN, "The resumptionToken is invalid (%s).", why);
+        return -1;
+    }
+    if (t->verb != req->verb) {
+        oai_error_set(err, OAI_BAD_RESUMPTION_TOKEN,
+                      "The resumptionToken was issued for another verb (%s).",
+                      oai_verb_name(t->verb));
+        return -1;
+    }
+    if (t->verb != VERB_LIST_SETS &&
+        (t->metadata_prefix == NULL || metadata_format_find(t->metadata_prefix) == NULL)) {
+        oai_error_set(err, OAI_BAD_RESUMPTION_TOKEN,
+                      "The resumptionToken names a metadata format this repository no longer "
+                      "disseminates.");
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Identify                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static verb_result verb_identify(const oai_ctx *ctx, struct evbuffer *out)
+{
+    const config *cfg = ctx->cfg;
+    int unavailable;
+    PGresult *res = db_query(ctx->db, DB_IDENTIFY, 0, NULL, &unavailable);
+    int64_t earliest = ctx->now;
+    const char *sample = "nec-sample-1";
+    int i;
+
+    if (res == NULL)
+        return db_failed(unavailable);
+    /* An empty repository's earliest datestamp is now: every record added
+     * later has a datestamp at or after it. */
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+        earliest = parse_i64(PQgetvalue(res, 0, 0));
+    if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 1))
+        sample = PQgetvalue(res, 0, 1);
+
+    add_str(out, "<Identify>");
+    xml_element(out, "repositoryName", cfg->repository_name);
+    xml_element(out, "baseURL", cfg->base_url);
+    add_str(out, "<protocolVersion>2.0</protocolVersion>");
+    for (i = 0; i < cfg->n_admin_email; i++)
+        xml_element(out, "adminEmail", cfg->admin_email[i]);
+    add_datestamp(out, "earliestDatestamp", earliest);
+    add_str(out, "<deletedRecord>persistent</deletedRecord>"
+                 "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>");
+    add_str(out, "<description><oai-identifier"
+                 " xmlns=\"http://www.openarchives.org/OAI/2.0/oai-identifier\""
+                 " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai-identifier"
+                 " http://www.openarchives.org/OAI/2.0/oai-identifier.xsd\">"
+                 "<scheme>oai</scheme>");
+    xml_element(out, "repositoryIdentifier", cfg->repository_id);
+    add_str(out, "<delimiter>:</delimiter><sampleIdentifier>oai:");
+    xml_text_str(out, cfg->repository_id);
+    add_str(out, ":");
+    xml_text_str(out, sample);
+    add_str(out, "</sampleIdentifier></oai-identifier></description></Identify>");
+    PQclear(res);
+    return VERB_DONE;
+}
+
+/* ------------------------------------------------------------------------ */
+/* ListMetadataFormats                                                      */
+/* ------------------------------------------------------------------------ */
+
+static verb_result verb_list_metadata_formats(const oai_ctx *ctx, const oai_request *req,
+                                              struct evbuffer *out, oai_error *err)
+{
+    size_t i;
+
+    if (req->identifier != NULL) {
+        const char *local = local_part(ctx, req->identifier);
+        const char *params[1] = {local};
+        int unavailable, found;
+        PGresult *res;
+
+        if (local == NULL)
+            goto unknown;
+        res = db_query(ctx->db, DB_RECORD_EXISTS, 1, params, &unavailable);
+        if (res == NULL)
+            return db_failed(unavailable);
+        found = PQntuples(res) > 0;
+        PQclear(res);
+        if (!found)
+            goto unknown;
+    }
+    /* Every format is rendered from the same stored Dublin Core, so every
+     * item can be disseminated in every format (a deleted one has only a
+     * header, but the format is still "supported" for it). */
+    add_str(out, "<ListMetadataFormats>");
+    for (i = 0; i < metadata_format_count(); i++) {
+        const metadata_format *f = metadata_format_at(i);
+
+        add_str(out, "<metadataFormat>");
+        xml_element(out, "metadataPrefix", f->prefix);
+        xml_element(out, "schema", f->schema);
+        xml_element(out, "metadataNamespace", f->namespace);
+        add_str(out, "</metadataFormat>");
+    }
+    add_str(out, "</ListMetadataFormats>");
+    return VERB_DONE;
+
+unknown:
+    oai_error_set(err, OAI_ID_DOES_NOT_EXIST,
+                  "No item has this identifier in this repository (identifiers look like "
+                  "oai:%s:<local-id>).",
+                  ctx->cfg->repository_id);
+    return VERB_OAI_ERROR;
+}
+
+/* ------------------------------------------------------------------------ */
+/* GetRecord                                                                */
+/* ------------------------------------------------------------------------ */
+
+static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, struct evbuffer *out,
+                                   oai_error *err)
+{
+    const metadata_format *fmt = metadata_format_find(req->metadata_prefix);
+    const char *local = local_part(ctx, req->identifier);
+    const char *params[2] = {local, "true"};
+    int unavailable;
+    PGresult *res;
+
+    if (fmt == NULL) {
+        oai_error_set(err, OAI_CANNOT_DISSEMINATE_FORMAT,
+                      "This repository does not disseminate that metadataPrefix; "
+                      "ListMetadataFormats lists the formats it does.");
+        return VERB_OAI_ERROR;
+    }
+    if (local == NULL)
+        goto unknown;
+    res = db_query(ctx->db, DB_GET_RECORD, 2, params, &unavailable);
+    if (res == NULL)
+        return db_failed(unavailable);
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        goto unknown;
+    }
+    add_str(out, "<GetRecord>");
+    write_record(out, ctx, fmt, res, 0, PQntuples(res));
+    add_str(out, "</GetRecord>");
+    PQclear(res);
+    return VERB_DONE;
+
+unknown:
+    oai_error_set(err, OAI_ID_DOES_NOT_EXIST,
+                  "No item has this identifier in this repository (identifiers look like "
+                  "oai:%s:<local-id>).",
+                  ctx->cfg->repository_id);
+    return VERB_OAI_ERROR;
+}
+
+/* ------------------------------------------------------------------------ */
+/* ListIdentifiers and ListRecords                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Builds the harvest's query from a first request. The upper bound is
+ * capped at the harvest's first second: records that change while the
+ * harvest runs move past it, so they are neither lost (the harvester's next
+ * incremental harvest, from this responseDate, gets them) nor repeated. */
+static int list_query_from_args(const oai_ctx *ctx, const oai_request *req, oai_token *q,
+                                oai_error *err, int *unavailable)
+{
+    memset(q, 0, sizeof(*q));
+    q->verb = req->verb;
+    if (metadata_format_find(req->metadata_prefix) == NULL) {
+        oai_error_set(err, OAI_CANNOT_DISSEMINATE_FORMAT,
+                      "This repository does not disseminate that metadataPrefix; "
+                      "ListMetadataFormats lists the formats it does.");
+        return -1;
+    }
+    if (req->set != NULL) {
+        int sets = has_sets(ctx, unavailable);
+
+        if (sets < 0)
+            return -2;
+        if (!sets) {
+            oai_error_set(err, OAI_NO_SET_HIERARCHY, "This repository does not support sets.");
+            return -1;
+        }
+    }
+    q->metadata_prefix = req->metadata_prefix;
+    q->set = req->set;
+    q->has_from = req->from != NULL;
+    q->from = req->from != NULL ? req->from_t : EARLIEST_POSSIBLE;
+    q->until = ctx->now;
+    if (req->until != NULL && req->until_t < ctx->now)
+        q->until = req->until_t;
+    /* Keyset position just before the first record at `from`. */
+    q->last_datestamp = q->from;
+    q->last_id = 0;
+    return 0;
+}
+
+static PGresult *list_page(const oai_ctx *ctx, const oai_token *q, int with_metadata, int limit,
+                           int *unavailable)
+{
+    char after[24], id[24], until[24], lim[16];
+    const char *params[6] = {after, id, until, lim, with_metadata ? "true" : "false", q->set};
+
+    /* The first page starts at `from` itself, later pages strictly after
+     * the last record served: (datestamp, id) > (last, last_id). */
+    snprintf(after, sizeof(after), "%" PRId64, q->last_datestamp);
+    snprintf(id, sizeof(id), "%" PRId64, q->last_id);
+    snprintf(until, sizeof(until), "%" PRId64, q->until);
+    snprintf(lim, sizeof(lim), "%d", limit);
+    return db_query(ctx->db, q->set ? DB_LIST_RECORDS_SET : DB_LIST_RECORDS, q->set ? 6 : 5, params,
+                    unavailable);
+}
+
+static int count_list(const oai_ctx *ctx, const oai_token *q, uint64_t *count, int *unavailable)
+{
+    char from[24], until[24];
+    const char *params[3] = {from, until, q->set};
+    PGresult *res;
+
+    snprintf(from, sizeof(from), "%" PRId64, q->from);
+    snprintf(until, sizeof(until), "%" PRId64, q->until);
+    res = db_query(ctx->db, q->set ? DB_COUNT_RECORDS_SET : DB_COUNT_RECORDS, q->set ? 3 : 2,
+                   params, unavailable);
+    if (res == NULL)
+        return -1;
+    *count = (uint64_t)parse_i64(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return 0;
+}
+
+/* Writes the records of res (at most page_size of them) and returns how
+ * many were written; *more says whether another record followed; *last_row
+ * is the first row of the last record written. */
+static int write_records(struct evbuffer *out, const oai_ctx *ctx, const metadata_format *fmt,
+                         const PGresult *res, int page_size, int *more, int *last_row)
+{
+    int rows = PQntuples(res), row = 0, n = 0;
+
+    *more = 0;
+    *last_row = 0;
+    while (row < rows) {
+        int end = record_end(res, row);
+
+        if (n == page_size) {
+            *more = 1;
+            break;
+        }
+        write_record(out, ctx, fmt, res, row, end);
+        *last_row = row;
+        n++;
+        row = end;
+    }
+    return n;
+}
+
+static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
+                                     struct evbuffer *out, oai_error *err)
+{
+    int with_md = req->verb == VERB_LIST_RECORDS;
+    const char *element = with_md ? "ListRecords" : "ListIdentifiers";
+    int page_size = ctx->cfg->page_size, unavailable = 0, more, last_row, n;
+    int from_token = req->resumption_token != NULL;
+    const metadata_format *fmt;
+    verb_result result = VERB_DONE;
+    PGresult *res = NULL;
+    char *encoded = NULL;
+    oai_token q, next;
+    uint64_t complete;
+
+    memset(&q, 0, sizeof(q));
+    if (from_token) {
+        if (resume(ctx, req, &q, err) != 0)
+            return VERB_OAI_ERROR;
+    } else {
+        int rc = list_query_from_args(ctx, req, &q, err, &unavailable);
+
+        if (rc == -1)
+            return VERB_OAI_ERROR;
+        if (rc == -2)
+            return db_failed(unavailable);
+    }
+    fmt = metadata_format_find(q.metadata_prefix);
+
+    res = list_page(ctx, &q, with_md, page_size + 1, &unavailable);
+    if (res == NULL) {
+        result = db_failed(unavailable);
+        goto cleanup;
+    }
+    if (PQntuples(res) == 0) {
+        oai_error_set(err, OAI_NO_RECORDS_MATCH,
+                      from_token ? "No more records match this harvest."
+                                 : "No records match the given from, until and set.");
+        result = VERB_OAI_ERROR;
+        goto cleanup;
+    }
+    evbuffer_add_printf(out, "<%s>", element);
+    n = write_records(out, ctx, with_md ? fmt : NULL, res, page_size, &more, &last_row);
+
+    complete = q.complete_list_size;
+    if (!from_token && more && count_list(ctx, &q, &complete, &unavailable) != 0) {
+        result = db_failed(unavailable);
+        goto cleanup;
+    }
+    if (more) {
+        next = q;
+        next.last_datestamp = parse_i64(PQgetvalue(res, last_row, DB_COL_DATESTAMP));
+        next.last_id = parse_i64(PQgetvalue(res, last_row, DB_COL_ID));
+        next.cursor = q.cursor + (uint64_t)n;
+        next.complete_list_size = complete;
+        next.expires = ctx->now + ctx->cfg->token_lifetime;
+        encoded = token_encode(&next, ctx->keys);
+        if (encoded == NULL) {
+            result = VERB_FAILED;
+            goto cleanup;
+        }
+        write_resumption(out, &next, encoded, q.cursor, complete);
+    } else if (from_token) {
+        write_resumption(out, NULL, NULL, q.cursor, complete);
+    }
+    evbuffer_add_printf(out, "</%s>", element);
+
+cleanup:
+    free(encoded);
+    PQclear(res);
+    if (from_token)
+        token_free(&q);
+    return result;
+}
+
+/* ------------------------------------------------------------------------ */
+/* ListSets                                                                 */
+/* ------------------------------------------------------------------------ */
+
+static void write_set_description(struct evbuffer *out, const PGresult *res, int row, int end)
+{
+    dc_value vals[32];
+    size_t n = 0;
+
+    for (; row < end && n < sizeof(vals) / sizeof(vals[0]); row++) {
+        if (PQgetisnull(res, row, 2))
+            continue;
+        vals[n].element = "description";
+        vals[n].value = PQgetvalue(res, row, 2);
+        vals[n].lang = PQgetisnull(res, row, 3) ? NULL : PQgetvalue(res, row, 3);
+        n++;
+    }
+    if (n == 0)
+        return;
+    add_str(out, "<setDescription>");
+    metadata_format_find("oai_dc")->render(out, vals, n);
+    add_str(out, "</setDescription>");
+}
+
+static verb_result verb_list_sets(const oai_ctx *ctx, const oai_request *req, struct evbuffer *out,
+                                  oai_error *err)
+{
+    int page_size = ctx->cfg->page_size, unavailable, rows, row = 0, n = 0, sets;
+    int from_token = req->resumption_token != NULL;
+    const char *last_spec = NULL;
+    verb_result result = VERB_DONE;
+    PGresult *res = NULL;
+    char *encoded = NULL;
+    char lim[16];
+    const char *params[2];
+    oai_token q, next;
+
+    memset(&q, 0, sizeof(q));
+    if (from_token) {
+        if (resume(ctx, req, &q, err) != 0)
+            return VERB_OAI_ERROR;
+    } else {
+        sets = has_sets(ctx, &unavailable);
+        if (sets < 0)
+            return db_failed(unavailable);
+        if (!sets) {
+            oai_error_set(err, OAI_NO_SET_HIERARCHY, "This repository does not support sets.");
+            return VERB_OAI_ERROR;
+        }
+        q.verb = VERB_LIST_SETS;
+        q.until = ctx->now;
+    }
+    snprintf(lim, sizeof(lim), "%d", page_size + 1);
+    params[0] = q.last_key != NULL ? q.last_key : "";
+    params[1] = lim;
+    res = db_query(ctx->db, DB_LIST_SETS, 2, params, &unavailable);
+    if (res == NULL) {
+        result = db_failed(unavailable);
+        goto cleanup;
+    }
+    rows = PQntuples(res);
+    if (rows == 0) {
+        oai_error_set(err, OAI_BAD_RESUMPTION_TOKEN, "No sets remain after this token.");
+        result = VERB_OAI_ERROR;
+        goto cleanup;
+    }
+    add_str(out, "<ListSets>");
+    while (row < rows && n < page_size) {
+        int end = row;
+
+        while (end < rows && strcmp(PQgetvalue(res, end, 0), PQgetvalue(res, row, 0)) == 0)
+            end++;
+        add_str(out, "<set>");
+        xml_element(out, "setSpec", PQgetvalue(res, row, 0));
+        xml_element(out, "setName", PQgetvalue(res, row, 1));
+        write_set_description(out, res, row, end);
+        add_str(out, "</set>");
+        last_spec = PQgetvalue(res, row, 0);
+        n++;
+        row = end;
+    }
+    if (row < rows) {
+        uint64_t complete = q.complete_list_size;
+
+        if (!from_token) {
+            PGresult *c = db_query(ctx->db, DB_COUNT_SETS, 0, NULL, &unavailable);
+
+            if (c == NULL) {
+                result = db_failed(unavailable);
+                goto cleanup;
+            }
+            complete = (uint64_t)parse_i64(PQgetvalue(c, 0, 0));
+            PQclear(c);
+        }
+        next = q;
+        next.last_key = (char *)last_spec;
+        next.cursor = q.cursor + (uint64_t)n;
+        next.complete_list_size = complete;
+        next.expires = ctx->now + ctx->cfg->token_lifetime;
+        encoded = token_encode(&next, ctx->keys);
+        if (encoded == NULL) {
+            result = VERB_FAILED;
+            goto cleanup;
+        }
+        write_resumption(out, &next, encoded, q.cursor, complete);
+    } else if (from_token) {
+        write_resumption(out, NULL, NULL, q.cursor, q.complete_list_size);
+    }
+    add_str(out, "</ListSets>");
+
+cleanup:
+    free(encoded);
+    PQclear(res);
+    if (from_token)
+        token_free(&q);
+    return result;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Dispatch and envelope                                                    */
+/* ------------------------------------------------------------------------ */
+
+verb_result oai_verb_run(const oai_ctx *ctx, const oai_request *req, struct evbuffer *body,
+                         oai_error *err)
+{
+    switch (req->verb) {
+    case VERB_IDENTIFY:
+        return verb_identify(ctx, body);
+    case VERB_LIST_METADATA_FORMATS:
+        return verb_list_metadata_formats(ctx, req, body, err);
+    case VERB_LIST_SETS:
+        return verb_list_sets(ctx, req, body, err);
+    case VERB_LIST_IDENTIFIERS:
+    case VERB_LIST_RECORDS:
+        return verb_list_records(ctx, req, body, err);
+    case VERB_GET_RECORD:
+        return verb_get_record(ctx, req, body, err);
+    case VERB_NONE:
+        break;
+    }
+    oai_error_set(err, OAI_BAD_VERB, "The verb argument is missing or not an OAI-PMH verb.");
+    return VERB_OAI_ERROR;
+}
+
+static void add_attr(struct evbuffer *out, const char *name, const char *value)
+{
+    if (value == NULL)
+        return;
+    evbuffer_add_printf(out, " %s=\"", name);
+    xml_attr_str(out, value);
+    add_str(out, "\"");
+}
+
+static void write_request(struct evbuffer *out, const oai_ctx *ctx, const oai_request *req,
+                          const oai_error *err)
+{
+    int echo = req != NULL && req->verb != VERB_NONE &&
+               (err == NULL || (err->code != OAI_BAD_VERB && err->code != OAI_BAD_ARGUMENT));
+
+    /* Spec 3.2: on badVerb or badArgument only the base URL is given, so
+     * nothing the client sent is echoed back. */
+    add_str(out, "<request");
+    if (echo) {
+        add_attr(out, "verb", oai_verb_name(req->verb));
+        add_attr(out, "identifier", req->identifier);
+        add_attr(out, "metadataPrefix", req->metadata_prefix);
+        add_attr(out, "from", req->from);
+        add_attr(out, "until", req->until);
+        add_attr(out, "set", req->set);
+        add_attr(out, "resumptionToken", req->resumption_token);
+    }
+    add_str(out, ">");
+    xml_text_str(out, ctx->cfg->base_url);
+    add_str(out, "</request>");
+}
+
+void oai_write_response(struct evbuffer *out, const oai_ctx *ctx, const oai_request *req,
+                        struct evbuffer *body, const oai_error *err)
+{
+    int is_error = err != NULL && err->code != OAI_OK;
+
+    add_str(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    add_str(out, OAI_ROOT);
+    add_datestamp(out, "responseDate", ctx->now);
+    write_request(out, ctx, req, is_error ? err : NULL);
+    if (is_error) {
+        evbuffer_add_printf(out, "<error code=\"%s\">", oai_error_name(err->code));
+        xml_text_str(out, err->message);
+        add_str(out, "</error>");
+    } else if (body != NULL) {
+        evbuffer_add_buffer(out, body);
+    }
+    add_str(out, "</OAI-PMH>\n");
+}
