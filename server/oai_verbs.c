@@ -702,7 +702,10 @@ static void write_request(struct evbuffer *out, const oai_ctx *ctx, const oai_re
     add_str(out, "<request");
     if (echo) {
         add_attr(out, "verb", oai_verb_name(req->verb));
-        add_attr(out, "identifier", req->identifier);
+        /* An identifier that is not even a URI cannot exist here
+         * (idDoesNotExist), and echoing it would break the schema. */
+        if (req->identifier != NULL && xml_is_any_uri(req->identifier))
+            add_attr(out, "identifier", req->identifier);
         add_attr(out, "metadataPrefix", req->metadata_prefix);
         add_attr(out, "from", req->from);
         add_attr(out, "until", req->until);

@@ -84,9 +84,12 @@ static void stop_on_thread(evutil_socket_t fd, short what, void *arg)
 
 void worker_stop(worker *w)
 {
-    /* event_base_once is thread-safe once evthread_use_pthreads() ran. */
-    if (w->base != NULL)
-        event_base_once(w->base, -1, EV_TIMEOUT, stop_on_thread, w, NULL);
+    /* event_base_once is thread-safe once evthread_use_pthreads() ran. A
+     * second request would schedule an event the stopped loop never runs. */
+    if (w->base == NULL || w->stop_requested)
+        return;
+    w->stop_requested = 1;
+    event_base_once(w->base, -1, EV_TIMEOUT, stop_on_thread, w, NULL);
 }
 
 void worker_join(worker *w)

@@ -37,13 +37,15 @@ typedef struct worker {
     const server_state *state;
     struct event *drain_timer;
     int drain_ticks;
+    int stop_requested; /* set by worker_stop, on the caller's thread */
 } worker;
 
 /* Creates the worker's loop, server and database connection, and starts
  * its thread. Returns 0 or -1 (logged). */
 int worker_start(worker *w, const server_state *st, int index);
 /* Asks the worker to stop accepting and exit once its connections are done
- * (or after the shutdown timeout). Callable from any thread. */
+ * (or after the shutdown timeout). Callable from one controlling thread;
+ * further calls do nothing. */
 void worker_stop(worker *w);
 /* Waits for the thread and frees everything the worker owns. */
 void worker_join(worker *w);

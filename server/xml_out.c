@@ -17,7 +17,10 @@
 
 #include <string.h>
 
+#include <stdlib.h>
+
 #include <event2/buffer.h>
+#include <libxml/uri.h>
 
 /* Byte classes. */
 enum {
@@ -235,4 +238,27 @@ size_t xml_clean_prefix(const char *s, size_t len)
         }
     }
     return i;
+}
+
+int xml_is_any_uri(const char *s)
+{
+    char *masked = strdup(s);
+    xmlURIPtr uri;
+    char *c;
+
+    if (masked == NULL)
+        return 0;
+    /* The same masking libxml2 applies before parsing an anyURI value. */
+    for (c = masked; *c != '\0'; c++) {
+        unsigned char u = (unsigned char)*c;
+
+        if (u < 32 || u >= 127 || strchr(" <>\"{}|\\^`'", u) != NULL)
+            *c = '_';
+    }
+    uri = xmlParseURI(masked);
+    free(masked);
+    if (uri == NULL)
+        return 0;
+    xmlFreeURI(uri);
+    return 1;
 }

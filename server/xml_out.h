@@ -33,4 +33,13 @@ void xml_element(struct evbuffer *out, const char *name, const char *text);
  * XML 1.0 characters, i.e. xml_text would copy it unchanged (escapes aside). */
 size_t xml_clean_prefix(const char *s, size_t len);
 
+/*
+ * True when s is a valid xs:anyURI as libxml2's schema validator judges it
+ * (the strictest common validator): characters that anyURI allows but URI
+ * syntax does not are masked, then the result must parse as a URI
+ * reference. Used to decide whether a client's identifier can be echoed in
+ * <request> without making the response invalid.
+ */
+int xml_is_any_uri(const char *s);
+
 #endif

@@ -40,9 +40,10 @@ CREATE TABLE set_descriptions (
 CREATE TABLE records (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     -- The local part of oai:<repository-id>:<local_id>; the oai-identifier
-    -- guidelines' character set.
+    -- guidelines' character set, with '%' only as a %XX escape so the full
+    -- identifier is always a valid URI (the schema's identifierType).
     local_id    text NOT NULL UNIQUE
-                CHECK (local_id ~ '^[A-Za-z0-9_.!~*''();/?:@&=+$,%-]+$'
+                CHECK (local_id ~ '^([A-Za-z0-9_.!~*''();/?:@&=+$,-]|%[0-9A-Fa-f]{2})+$'
                        AND length(local_id) <= 256),
     datestamp   timestamptz NOT NULL DEFAULT date_trunc('second', now()),
     deleted     boolean NOT NULL DEFAULT false,
