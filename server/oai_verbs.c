@@ -202,7 +202,8 @@ static void write_resumption(struct evbuffer *out, const oai_token *next, const 
     add_str(out, "</resumptionToken>");
 }
 
-/* Decodes the request's token for verb, or reports badResumptionToken. */
+/* Decodes the request's token for verb, or reports badResumptionToken.
+ * On success the caller owns *t (token_free); on failure nothing is held. */
 static int resume(const oai_ctx *ctx, const oai_request *req, oai_token *t, oai_error *err)
 {
     char why[64];
@@ -215,16 +216,20 @@ static int resume(const oai_ctx *ctx, const oai_request *req, oai_token *t, oai_
         oai_error_set(err, OAI_BAD_RESUMPTION_TOKEN,
                       "The resumptionToken was issued for another verb (%s).",
                       oai_verb_name(t->verb));
-        return -1;
+        goto refuse;
     }
     if (t->verb != VERB_LIST_SETS &&
         (t->metadata_prefix == NULL || metadata_format_find(t->metadata_prefix) == NULL)) {
         oai_error_set(err, OAI_BAD_RESUMPTION_TOKEN,
                       "The resumptionToken names a metadata format this repository no longer "
                       "disseminates.");
-        return -1;
+        goto refuse;
     }
     return 0;
+
+refuse:
+    token_free(t);
+    return -1;
 }
 
 /* ------------------------------------------------------------------------ */
