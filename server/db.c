@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "metrics.h"
 
 /* Seconds between two connection attempts while the database is down, so
  * a burst of requests does not turn into a burst of connection attempts. */
@@ -58,6 +59,7 @@ static const char *const stmt_sql[DB_N_STATEMENTS] = {
                      "(SELECT spec, name FROM sets WHERE spec > $1 ORDER BY spec LIMIT $2) s "
                      "LEFT JOIN set_descriptions d ON d.spec = s.spec ORDER BY s.spec, d.seq",
     [DB_COUNT_SETS] = "SELECT count(*) FROM sets",
+    [DB_PING] = "SELECT 1",
 };
 
 struct db_conn {
@@ -131,6 +133,7 @@ static int db_connect(db_conn *db)
     db->last_attempt = now;
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        metrics_db_error();
         log_error("database connection failed: %s",
                   db->conn ? PQerrorMessage(db->conn) : "out of memory");
         db_disconnect(db);
@@ -138,6 +141,7 @@ static int db_connect(db_conn *db)
     }
     if (db->ever_connected) {
         db->reconnects++;
+        metrics_db_reconnect();
         log_info("database connection re-established");
     }
     db->ever_connected = 1;
@@ -183,8 +187,15 @@ static PGresult *db_try(db_conn *db, db_stmt stmt, int nparams, const char *cons
     PGresult *res;
 
     *unavailable = 1;
-    if (db_connect(db) != 0 || db_prepare(db, stmt) != 0)
+    if (db_connect(db) != 0)
         return NULL;
+    if (db_prepare(db, stmt) != 0) {
+        /* A connection that died shows here first when the statement was
+         * not prepared yet on it. */
+        if (PQstatus(db->conn) != CONNECTION_OK)
+            db_disconnect(db);
+        return NULL;
+    }
     snprintf(name, sizeof(name), "s%d", (int)stmt);
     res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
     if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
@@ -192,6 +203,7 @@ static PGresult *db_try(db_conn *db, db_stmt stmt, int nparams, const char *cons
         return res;
     }
     *unavailable = is_transient(res, db->conn);
+    metrics_db_error();
     log_error("query %d failed: %s", (int)stmt,
               res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
     PQclear(res);

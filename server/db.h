@@ -38,6 +38,8 @@ typedef enum {
      * spec, name, description value, description lang (one row per description). */
     DB_LIST_SETS,
     DB_COUNT_SETS,
+    /* Health check: one row. */
+    DB_PING,
     DB_N_STATEMENTS
 } db_stmt;
 

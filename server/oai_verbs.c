@@ -262,7 +262,8 @@ static verb_result verb_identify(const oai_ctx *ctx, struct evbuffer *out)
         xml_element(out, "adminEmail", cfg->admin_email[i]);
     add_datestamp(out, "earliestDatestamp", earliest);
     add_str(out, "<deletedRecord>persistent</deletedRecord>"
-                 "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>");
+                 "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity>"
+                 "<compression>gzip</compression><compression>deflate</compression>");
     add_str(out, "<description><oai-identifier"
                  " xmlns=\"http://www.openarchives.org/OAI/2.0/oai-identifier\""
                  " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai-identifier"
@@ -358,6 +359,7 @@ static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, s
     add_str(out, "<GetRecord>");
     write_record(out, ctx, fmt, res, 0, PQntuples(res));
     add_str(out, "</GetRecord>");
+    *ctx->served = 1;
     PQclear(res);
     return VERB_DONE;
 
@@ -511,6 +513,7 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     }
     evbuffer_add_printf(out, "<%s>", element);
     n = write_records(out, ctx, with_md ? fmt : NULL, res, page_size, &more, &last_row);
+    *ctx->served = (unsigned long)n;
 
     complete = q.complete_list_size;
     if (!from_token && more && count_list(ctx, &q, &complete, &unavailable) != 0) {

@@ -23,7 +23,8 @@ typedef struct {
     const config *cfg;
     db_conn *db;
     const token_keys *keys;
-    int64_t now; /* the responseDate of this response, seconds */
+    int64_t now;           /* the responseDate of this response, seconds */
+    unsigned long *served; /* out: records or headers in the response */
 } oai_ctx;
 
 typedef enum {

@@ -54,6 +54,7 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.environ.get('OAI_SOURCE_DIR')
@@ -1099,6 +1100,8 @@ def check_response(raw, params, method, base_url):
     enc = raw.headers.get('Content-Encoding')
     if enc and enc.lower() == 'gzip':
         body = gzip.decompress(body)
+    elif enc and enc.lower() == 'deflate':
+        body = zlib.decompress(body)  # HTTP "deflate" is the zlib format
     elif enc and enc.lower() not in ('identity',):
         raise AssertionError('unexpected Content-Encoding %r' % enc)
     assert XML_DECL_RE.match(body), 'body does not start with an XML declaration ' \

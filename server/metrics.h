@@ -1,0 +1,30 @@
+/*
+ * metrics.h - counters for /metrics (Prometheus text exposition format).
+ *
+ * Process-wide, lock-free (C11 atomics, relaxed: counters need no ordering),
+ * updated by every worker on its request path.
+ */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <stddef.h>
+
+#include "oai_types.h"
+
+struct evbuffer;
+
+/* One finished request: its verb (VERB_NONE when it had none or was not an
+ * OAI request), HTTP status, OAI error (OAI_OK if none), duration, and the
+ * number of records/headers it served. */
+void metrics_request(oai_verb verb, int status, oai_error_code error, double seconds,
+                     unsigned long records);
+
+/* A query that failed, and a successful reconnection. */
+void metrics_db_error(void);
+void metrics_db_reconnect(void);
+
+/* Writes every metric in the Prometheus text format; open_connections is
+ * read from the HTTP layer by the caller. */
+void metrics_write(struct evbuffer *out, int open_connections);
+
+#endif

@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""Operations: response compression (gzip/deflate, advertised in Identify),
+/healthz and /metrics."""
+import harness
+
+import gzip
+import re
+import unittest
+import zlib
+
+from harness import OAI_NS
+
+ENV = None
+
+
+def setUpModule():
+    global ENV
+    ENV = harness.Env(page_size=50).start()
+
+
+LIST = '/oai?verb=ListRecords&metadataPrefix=oai_dc'
+
+
+class Compression(unittest.TestCase):
+    def fetch(self, accept):
+        return ENV.client.http('GET', LIST, headers={'Accept-Encoding': accept})
+
+    def plain(self):
+        return ENV.client.http('GET', LIST).body
+
+    def test_identify_advertises_gzip_and_deflate(self):
+        r = ENV.oai(verb='Identify')
+        self.assertEqual([e.text for e in r.payload.findall('{%s}compression' % OAI_NS)],
+                         ['gzip', 'deflate'])
+
+    def test_gzip(self):
+        raw = self.fetch('gzip')
+        self.assertEqual(raw.header('Content-Encoding'), 'gzip')
+        self.assertEqual(raw.header('Vary'), 'Accept-Encoding')
+        body = gzip.decompress(raw.body)
+        self.assertLess(len(raw.body), len(body) / 3)
+        self.assertEqual(int(raw.header('Content-Length')), len(raw.body))
+        ENV.client.check(raw, [('verb', 'ListRecords'), ('metadataPrefix', 'oai_dc')])
+
+    def test_deflate_is_zlib_format(self):
+        raw = self.fetch('deflate')
+        self.assertEqual(raw.header('Content-Encoding'), 'deflate')
+        zlib.decompress(raw.body)
+        ENV.client.check(raw, [('verb', 'ListRecords'), ('metadataPrefix', 'oai_dc')])
+
+    def test_preference_and_qvalues(self):
+        self.assertEqual(self.fetch('deflate, gzip').header('Content-Encoding'), 'gzip')
+        self.assertEqual(self.fetch('gzip;q=0.2, deflate;q=0.8').header('Content-Encoding'),
+                         'deflate')
+        self.assertEqual(self.fetch('gzip;q=0, deflate;q=0').header('Content-Encoding'), None)
+        self.assertEqual(self.fetch('*').header('Content-Encoding'), 'gzip')
+        self.assertEqual(self.fetch('*, gzip;q=0').header('Content-Encoding'), 'deflate')
+        self.assertEqual(self.fetch('br').header('Content-Encoding'), None)
+
+    def test_uncompressed_without_header_still_varies(self):
+        raw = ENV.client.http('GET', LIST)
+        self.assertIsNone(raw.header('Content-Encoding'))
+        self.assertEqual(raw.header('Vary'), 'Accept-Encoding')
+
+    def test_head_reports_compressed_length(self):
+        get = self.fetch('gzip')
+        head = ENV.client.http('HEAD', LIST, headers={'Accept-Encoding': 'gzip'})
+        self.assertEqual(head.body, b'')
+        self.assertEqual(head.header('Content-Encoding'), 'gzip')
+        # Same page, maybe another responseDate: lengths within a few bytes.
+        self.assertLess(abs(int(head.header('Content-Length')) - len(get.body)), 16)
+
+    def test_post_is_compressed_too(self):
+        raw = ENV.client.http('POST', '/oai', body=b'verb=Identify',
+                              headers={'Content-Type': 'application/x-www-form-urlencoded',
+                                       'Accept-Encoding': 'gzip'})
+        self.assertEqual(raw.header('Content-Encoding'), 'gzip')
+        ENV.client.check(raw, [('verb', 'Identify')], method='POST')
+
+
+METRIC_LINE = re.compile(r'^[a-z_]+(\{[a-z_]+="[^"]*"(,[a-z_]+="[^"]*")*\})? [0-9.e+-]+$')
+
+
+def metrics():
+    raw = ENV.client.http('GET', '/metrics')
+    assert raw.status == 200, raw.status
+    assert raw.header('Content-Type').startswith('text/plain; version=0.0.4')
+    values = {}
+    for line in raw.body.decode().splitlines():
+        if line.startswith('#'):
+            continue
+        assert METRIC_LINE.match(line), 'not Prometheus text format: %r' % line
+        name, value = line.rsplit(' ', 1)
+        values[name] = float(value)
+    return values
+
+
+class Operations(unittest.TestCase):
+    def test_healthz(self):
+        raw = ENV.client.http('GET', '/healthz')
+        self.assertEqual(raw.status, 200)
+        self.assertEqual(raw.body, b'ok\n')
+
+    def test_metrics_count_requests_errors_and_records(self):
+        before = metrics()
+        ENV.oai(verb='ListIdentifiers', metadataPrefix='oai_dc')
+        ENV.oai(verb='GetRecord', identifier='oai:elibrary.nec.gov.kh:none',
+                metadataPrefix='oai_dc')
+        ENV.client.http('GET', '/nowhere')
+        after = metrics()
+        key = 'oai_requests_total{verb="ListIdentifiers",status="200"}'
+        self.assertEqual(after[key] - before.get(key, 0), 1)
+        key = 'oai_errors_total{code="idDoesNotExist"}'
+        self.assertEqual(after[key] - before[key], 1)
+        key = 'oai_requests_total{verb="none",status="404"}'
+        self.assertEqual(after[key] - before.get(key, 0), 1)
+        self.assertEqual(after['oai_records_served_total'] - before['oai_records_served_total'],
+                         50)
+        self.assertGreaterEqual(after['oai_open_connections'], 1)
+        count = after['oai_request_duration_seconds_count']
+        self.assertEqual(after['oai_request_duration_seconds_bucket{le="+Inf"}'], count)
+        self.assertGreaterEqual(count - before['oai_request_duration_seconds_count'], 4)
+        self.assertIn('oai_db_errors_total', after)
+        self.assertIn('oai_db_reconnects_total', after)
+
+    def test_health_follows_the_database(self):
+        cluster = ENV.cluster
+        harness._bash_pg('pg_cluster_stop', cluster.datadir)
+        try:
+            raw = ENV.client.http('GET', '/healthz')
+            self.assertEqual(raw.status, 503)
+            self.assertRegex(raw.header('Retry-After') or '', r'^\d+$')
+        finally:
+            harness._bash_pg('pg_cluster_start', cluster.datadir, cluster.port)
+        for _ in range(30):
+            raw = ENV.client.http('GET', '/healthz')
+            if raw.status == 200:
+                break
+            harness.time.sleep(0.5)
+        self.assertEqual(raw.status, 200)
+        self.assertGreaterEqual(metrics()['oai_db_reconnects_total'], 1)
+
+
+if __name__ == '__main__':
+    harness.main()
