@@ -326,6 +326,30 @@ static const char *check_url(const char *v)
     return NULL;
 }
 
+/* A list of base URLs separated by commas and/or spaces. */
+static const char *check_url_list(const char *v)
+{
+    char item[1024];
+    const char *problem;
+
+    while (*v != '\0') {
+        size_t n = strcspn(v, ", ");
+
+        if (n >= sizeof(item))
+            return "has a URL longer than 1023 bytes";
+        if (n > 0) {
+            memcpy(item, v, n);
+            item[n] = '\0';
+            problem = check_url(item);
+            if (problem != NULL)
+                return problem;
+        }
+        v += n;
+        v += strspn(v, ", ");
+    }
+    return NULL;
+}
+
 static const char *check_secret(const char *v)
 {
     if (strlen(v) < MIN_SECRET)
@@ -380,6 +404,8 @@ static const key_def keys[] = {
     STR_KEY("repository", "identifier", repository_id, K_REQUIRED, check_repo_id),
     {"repository", "admin_email", T_EMAILS, 0, 0, 0, K_REQUIRED, check_email},
     INT_KEY("repository", "page_size", page_size, 1, 1000),
+    STR_KEY("repository", "icon_url", icon_url, 0, check_url),
+    STR_KEY("repository", "friends", friends, 0, check_url_list),
     STR_KEY("repository", "token_secret", token_secret, K_SECRET, check_secret),
     STR_KEY("repository", "token_secret_old", token_secret_old, K_SECRET, check_secret),
     INT_KEY("repository", "token_lifetime", token_lifetime, 60, 31536000),

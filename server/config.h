@@ -45,6 +45,8 @@ typedef struct {
     char *admin_email[CONFIG_MAX_EMAILS]; /* key repeatable or comma-separated */
     int n_admin_email;
     int page_size;          /* records per list page, default 200, 1..1000 */
+    char *icon_url;         /* collection icon for the Identify branding description */
+    char *friends;          /* base URLs of other repositories, comma/space separated */
     char *token_secret;     /* >= 32 bytes; required unless demo */
     char *token_secret_old; /* optional, still accepted for verification (rotation) */
     int token_lifetime;     /* seconds, default 86400 */

@@ -15,6 +15,7 @@
 #include "metrics.h"
 #include "oai_args.h"
 #include "oai_verbs.h"
+#include "static_assets.h"
 #include "worker.h"
 
 /* Seconds a harvester is asked to wait when the database is unavailable. */
@@ -166,6 +167,40 @@ cleanup:
         evbuffer_free(out);
 }
 
+/* If path is <base path>/static/<name>, returns <name>, else NULL. */
+static const char *static_name(const config *cfg, const char *path)
+{
+    const char *base = config_base_path(cfg);
+    size_t n = strlen(base);
+
+    if (n > 0 && base[n - 1] == '/')
+        n--;
+    if (strncmp(path, base, n) != 0 || strncmp(path + n, "/static/", 8) != 0)
+        return NULL;
+    return path + n + 8;
+}
+
+/* The browser view's stylesheet and icon, compiled into the binary. */
+static void answer_static(http_request *req, const char *name, outcome *o)
+{
+    const static_asset *a = static_asset_find(name);
+    struct evbuffer *body;
+
+    if (a == NULL) {
+        respond_text(req, o, 404, "Not found.");
+        return;
+    }
+    body = evbuffer_new();
+    if (body == NULL) {
+        respond_text(req, o, 500, "Internal server error.");
+        return;
+    }
+    evbuffer_add_reference(body, a->data, a->len, NULL, NULL);
+    http_add_header(req, "Cache-Control", "public, max-age=3600");
+    respond(req, o, 200, a->content_type, body);
+    evbuffer_free(body);
+}
+
 /* /healthz: 200 only when the database answers. */
 static void answer_health(http_request *req, worker *w, outcome *o)
 {
@@ -200,7 +235,7 @@ void dispatch_request(http_request *req, void *arg)
 {
     worker *w = arg;
     const config *cfg = w->state->cfg;
-    const char *path = http_request_path(req), *args = NULL;
+    const char *path = http_request_path(req), *args = NULL, *asset;
     outcome o = {0, VERB_NONE, OAI_OK, 0, 0};
     struct timespec start;
     size_t len = 0;
@@ -214,6 +249,8 @@ void dispatch_request(http_request *req, void *arg)
             respond_unusable(req, &o, status, cfg->base_url);
         else
             answer_oai(req, w, args, len, &o);
+    } else if ((asset = static_name(cfg, path)) != NULL && is_get(req)) {
+        answer_static(req, asset, &o);
     } else if (strcmp(path, "/healthz") == 0 && is_get(req)) {
         answer_health(req, w, &o);
     } else if (strcmp(path, "/metrics") == 0 && is_get(req)) {

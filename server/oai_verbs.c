@@ -14,10 +14,13 @@
 #include "datestamp.h"
 #include "log.h"
 #include "metadata.h"
+#include "static_assets.h"
 #include "xml_out.h"
 
 /* No record can be older than this: the first second of year 1. */
 #define EARLIEST_POSSIBLE (-62135596800LL)
+/* The browser view's stylesheet, in server/static/. */
+#define OAI_STYLESHEET "oai.xsl"
 /* At most this many DC values are rendered for one record. */
 #define MAX_VALUES_PER_RECORD 1024
 
@@ -68,6 +71,33 @@ static void add_identifier(struct evbuffer *out, const oai_ctx *ctx, const char 
     add_str(out, ":");
     xml_text_str(out, local);
     add_str(out, "</identifier>");
+}
+
+/* Absolute URL of a built-in asset: <base_url>/static/<name>. */
+static void write_static_url(struct evbuffer *out, const config *cfg, const char *name)
+{
+    const char *base = cfg->base_url;
+    size_t n = strlen(base);
+
+    if (n > 0 && base[n - 1] == '/')
+        n--;
+    xml_text(out, base, n);
+    add_str(out, "/static/");
+    xml_text_str(out, name);
+}
+
+/* Server-relative path of a built-in asset, escaped for an attribute:
+ * <base path>/static/<name>, the route dispatch.c serves. */
+static void write_static_path(struct evbuffer *out, const config *cfg, const char *name)
+{
+    const char *path = config_base_path(cfg);
+    size_t n = strlen(path);
+
+    if (n > 0 && path[n - 1] == '/')
+        n--;
+    xml_attr(out, path, n);
+    add_str(out, "/static/");
+    xml_attr_str(out, name);
 }
 
 static verb_result db_failed(int unavailable)
@@ -236,6 +266,56 @@ refuse:
 /* Identify                                                                 */
 /* ------------------------------------------------------------------------ */
 
+/* The friends description: other repositories a harvester may like. */
+static void write_friends(struct evbuffer *out, const config *cfg)
+{
+    const char *p = cfg->friends;
+
+    if (p == NULL || *p == '\0')
+        return;
+    add_str(out, "<description><friends xmlns=\"http://www.openarchives.org/OAI/2.0/friends/\""
+                 " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/friends/"
+                 " http://www.openarchives.org/OAI/2.0/friends.xsd\">");
+    while (*p != '\0') {
+        size_t n = strcspn(p, ", ");
+
+        if (n > 0) {
+            add_str(out, "<baseURL>");
+            xml_text(out, p, n);
+            add_str(out, "</baseURL>");
+        }
+        p += n;
+        p += strspn(p, ", ");
+    }
+    add_str(out, "</friends></description>");
+}
+
+/* The branding description: the collection icon and, when the browser
+ * stylesheet is built in, the rendering of oai_dc records. */
+static void write_branding(struct evbuffer *out, const config *cfg)
+{
+    add_str(out, "<description><branding xmlns=\"http://www.openarchives.org/OAI/2.0/branding/\""
+                 " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/branding/"
+                 " http://www.openarchives.org/OAI/2.0/branding.xsd\">"
+                 "<collectionIcon><url>");
+    if (cfg->icon_url != NULL && *cfg->icon_url != '\0')
+        xml_text_str(out, cfg->icon_url);
+    else
+        write_static_url(out, cfg, "icon.svg");
+    add_str(out, "</url>");
+    xml_element(out, "link", cfg->base_url);
+    xml_element(out, "title", cfg->repository_name);
+    add_str(out, "</collectionIcon>");
+    if (static_asset_find(OAI_STYLESHEET) != NULL) {
+        add_str(out, "<metadataRendering"
+                     " metadataNamespace=\"http://www.openarchives.org/OAI/2.0/oai_dc/\""
+                     " mimeType=\"text/xsl\">");
+        write_static_url(out, cfg, OAI_STYLESHEET);
+        add_str(out, "</metadataRendering>");
+    }
+    add_str(out, "</branding></description>");
+}
+
 static verb_result verb_identify(const oai_ctx *ctx, struct evbuffer *out)
 {
     const config *cfg = ctx->cfg;
@@ -274,7 +354,10 @@ static verb_result verb_identify(const oai_ctx *ctx, struct evbuffer *out)
     xml_text_str(out, cfg->repository_id);
     add_str(out, ":");
     xml_text_str(out, sample);
-    add_str(out, "</sampleIdentifier></oai-identifier></description></Identify>");
+    add_str(out, "</sampleIdentifier></oai-identifier></description>");
+    write_friends(out, cfg);
+    write_branding(out, cfg);
+    add_str(out, "</Identify>");
     PQclear(res);
     return VERB_DONE;
 }
@@ -731,6 +814,13 @@ void oai_write_response(struct evbuffer *out, const oai_ctx *ctx, const oai_requ
     int is_error = err != NULL && err->code != OAI_OK;
 
     add_str(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    /* Browsers render the response through the built-in stylesheet;
+     * harvesters ignore processing instructions. */
+    if (static_asset_find(OAI_STYLESHEET) != NULL) {
+        add_str(out, "<?xml-stylesheet type=\"text/xsl\" href=\"");
+        write_static_path(out, ctx->cfg, OAI_STYLESHEET);
+        add_str(out, "\"?>\n");
+    }
     add_str(out, OAI_ROOT);
     add_datestamp(out, "responseDate", ctx->now);
     write_request(out, ctx, req, is_error ? err : NULL);

@@ -15,7 +15,8 @@ ENV = None
 
 def setUpModule():
     global ENV
-    ENV = harness.Env(page_size=50).start()
+    ENV = harness.Env(page_size=50, overrides={
+        'repository.friends': 'https://oai.example.org/a, https://oai.example.net/b'}).start()
 
 
 LIST = '/oai?verb=ListRecords&metadataPrefix=oai_dc'
@@ -139,6 +140,31 @@ class Operations(unittest.TestCase):
             harness.time.sleep(0.5)
         self.assertEqual(raw.status, 200)
         self.assertGreaterEqual(metrics()['oai_db_reconnects_total'], 1)
+
+
+BRANDING = 'http://www.openarchives.org/OAI/2.0/branding/'
+FRIENDS = 'http://www.openarchives.org/OAI/2.0/friends/'
+
+
+class Descriptions(unittest.TestCase):
+    def test_branding_icon_is_served(self):
+        r = ENV.oai(verb='Identify')
+        icon = r.payload.find('.//{%s}collectionIcon' % BRANDING)
+        self.assertIsNotNone(icon)
+        url = icon.findtext('{%s}url' % BRANDING)
+        self.assertEqual(url, ENV.server.base_url + '/static/icon.svg')
+        self.assertEqual(icon.findtext('{%s}title' % BRANDING),
+                         ENV.server.settings['repository']['name'])
+        raw = ENV.client.http('GET', '/oai/static/icon.svg')
+        self.assertEqual(raw.status, 200)
+        self.assertEqual(raw.header('Content-Type'), 'image/svg+xml')
+        self.assertTrue(raw.body.startswith(b'<?xml'))
+        self.assertEqual(ENV.client.http('GET', '/oai/static/nothing.css').status, 404)
+
+    def test_friends(self):
+        r = ENV.oai(verb='Identify')
+        urls = [e.text for e in r.payload.findall('.//{%s}baseURL' % FRIENDS)]
+        self.assertEqual(urls, ['https://oai.example.org/a', 'https://oai.example.net/b'])
 
 
 if __name__ == '__main__':
