@@ -16,6 +16,8 @@
 
 #include <libpq-fe.h>
 
+#include "metadata.h"
+
 typedef enum {
     /* Identify: earliest datestamp (epoch, NULL if empty) and a sample local id. */
     DB_IDENTIFY = 0,
@@ -23,9 +25,10 @@ typedef enum {
     DB_HAS_SETS,
     /* ($1 local_id) -> deleted flag, or no row. */
     DB_RECORD_EXISTS,
-    /* Record rows, see DB_COL_*: ($1 local_id, $2 with metadata bool). */
+    /* A record row, see DB_COL_*: ($1 local_id, $2 with metadata bool). */
     DB_GET_RECORD,
-    /* Record rows, see DB_COL_*: ($1 after_datestamp epoch, $2 after_id,
+    /* Record rows, one per record, see DB_COL_*: ($1 after_datestamp
+     * epoch, $2 after_id,
      * $3 until epoch, $4 limit, $5 with metadata bool). */
     DB_LIST_RECORDS,
     /* Same, with $6 setSpec (the set and its descendants). */
@@ -43,20 +46,25 @@ typedef enum {
     DB_N_STATEMENTS
 } db_stmt;
 
-/* Columns of DB_GET_RECORD / DB_LIST_RECORDS*: one row per DC value (or one
- * row with NULL element when a record has none or metadata was not asked). */
+/* Columns of DB_GET_RECORD / DB_LIST_RECORDS*: one row per record. */
 enum {
     DB_COL_ID = 0,
     DB_COL_LOCAL_ID,
     DB_COL_DATESTAMP, /* epoch seconds */
     DB_COL_DELETED,   /* 't' / 'f' */
     DB_COL_SETS,      /* space-separated setSpecs, or NULL */
-    DB_COL_ELEMENT,   /* DC element name, or NULL */
-    DB_COL_VALUE,
-    DB_COL_LANG, /* or NULL */
+    DB_COL_DC,        /* the Dublin Core values for db_split_dc, or NULL when
+                         deleted or metadata was not asked */
 };
 
 typedef struct db_conn db_conn;
+
+/*
+ * Splits a DB_COL_DC field (a writable copy of it: it is modified in place)
+ * into at most max values pointing into it. Returns the number of values,
+ * or -1 if the field is malformed.
+ */
+int db_split_dc(char *field, dc_value *vals, int max);
 
 /* No connection is made until the first query. */
 db_conn *db_conn_new(const char *conninfo, int statement_timeout_ms, int connect_timeout_s);

@@ -22,7 +22,7 @@
 /* The browser view's stylesheet, in server/static/. */
 #define OAI_STYLESHEET "oai.xsl"
 /* At most this many DC values are rendered for one record. */
-#define MAX_VALUES_PER_RECORD 1024
+#define MAX_VALUES_PER_RECORD 512
 
 static const char OAI_ROOT[] = "<OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\""
                                " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
@@ -122,17 +122,6 @@ static int has_sets(const oai_ctx *ctx, int *unavailable)
 /* Records                                                                  */
 /* ------------------------------------------------------------------------ */
 
-/* Index of the first row after the rows of the record starting at row. */
-static int record_end(const PGresult *res, int row)
-{
-    const char *id = PQgetvalue(res, row, DB_COL_ID);
-    int n = PQntuples(res);
-
-    while (row < n && strcmp(PQgetvalue(res, row, DB_COL_ID), id) == 0)
-        row++;
-    return row;
-}
-
 static void write_header(struct evbuffer *out, const oai_ctx *ctx, const PGresult *res, int row)
 {
     int deleted = PQgetvalue(res, row, DB_COL_DELETED)[0] == 't';
@@ -155,43 +144,35 @@ static void write_header(struct evbuffer *out, const oai_ctx *ctx, const PGresul
     add_str(out, "</header>");
 }
 
+/* Writes <metadata> from the record's aggregated Dublin Core field. */
 static void write_metadata(struct evbuffer *out, const metadata_format *fmt, const PGresult *res,
-                           int row, int end)
+                           int row)
 {
-    dc_value vals[64];
-    dc_value *v = vals;
-    size_t n = 0;
-    int r;
+    const char *field = PQgetvalue(res, row, DB_COL_DC);
+    size_t len = (size_t)PQgetlength(res, row, DB_COL_DC);
+    dc_value vals[MAX_VALUES_PER_RECORD];
+    char *copy = malloc(len + 1);
+    int n = 0;
 
-    if (end - row > (int)(sizeof(vals) / sizeof(vals[0]))) {
-        int count = end - row < MAX_VALUES_PER_RECORD ? end - row : MAX_VALUES_PER_RECORD;
-
-        v = malloc(sizeof(*v) * (size_t)count);
-        if (v == NULL) {
-            v = vals;
-            end = row + (int)(sizeof(vals) / sizeof(vals[0]));
-        } else {
-            end = row + count;
+    /* The copy keeps the PGresult untouched while db_split_dc cuts the
+     * values apart in place. */
+    if (copy != NULL) {
+        memcpy(copy, field, len + 1);
+        n = db_split_dc(copy, vals, MAX_VALUES_PER_RECORD);
+        if (n < 0) {
+            log_error("record %s: malformed Dublin Core field", PQgetvalue(res, row, DB_COL_ID));
+            n = 0;
         }
     }
-    for (r = row; r < end; r++) {
-        if (PQgetisnull(res, r, DB_COL_ELEMENT))
-            continue;
-        v[n].element = PQgetvalue(res, r, DB_COL_ELEMENT);
-        v[n].value = PQgetvalue(res, r, DB_COL_VALUE);
-        v[n].lang = PQgetisnull(res, r, DB_COL_LANG) ? NULL : PQgetvalue(res, r, DB_COL_LANG);
-        n++;
-    }
     add_str(out, "<metadata>");
-    fmt->render(out, v, n);
+    fmt->render(out, vals, (size_t)n);
     add_str(out, "</metadata>");
-    if (v != vals)
-        free(v);
+    free(copy);
 }
 
-/* Writes one <record> (with_metadata) or <header> for the rows [row, end). */
+/* Writes one <record> (fmt given) or <header> (fmt NULL) for a row. */
 static void write_record(struct evbuffer *out, const oai_ctx *ctx, const metadata_format *fmt,
-                         const PGresult *res, int row, int end)
+                         const PGresult *res, int row)
 {
     int deleted = PQgetvalue(res, row, DB_COL_DELETED)[0] == 't';
 
@@ -202,7 +183,7 @@ static void write_record(struct evbuffer *out, const oai_ctx *ctx, const metadat
     add_str(out, "<record>");
     write_header(out, ctx, res, row);
     if (!deleted)
-        write_metadata(out, fmt, res, row, end);
+        write_metadata(out, fmt, res, row);
     add_str(out, "</record>");
 }
 
@@ -440,7 +421,7 @@ static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, s
         goto unknown;
     }
     add_str(out, "<GetRecord>");
-    write_record(out, ctx, fmt, res, 0, PQntuples(res));
+    write_record(out, ctx, fmt, res, 0);
     add_str(out, "</GetRecord>");
     *ctx->served = 1;
     PQclear(res);
@@ -529,29 +510,17 @@ static int count_list(const oai_ctx *ctx, const oai_token *q, uint64_t *count, i
     return 0;
 }
 
-/* Writes the records of res (at most page_size of them) and returns how
- * many were written; *more says whether another record followed; *last_row
- * is the first row of the last record written. */
+/* Writes the records of res, at most page_size of them, and returns how
+ * many were written; the query fetched one more to tell whether another
+ * page follows. */
 static int write_records(struct evbuffer *out, const oai_ctx *ctx, const metadata_format *fmt,
-                         const PGresult *res, int page_size, int *more, int *last_row)
+                         const PGresult *res, int page_size)
 {
-    int rows = PQntuples(res), row = 0, n = 0;
+    int rows = PQntuples(res), row;
 
-    *more = 0;
-    *last_row = 0;
-    while (row < rows) {
-        int end = record_end(res, row);
-
-        if (n == page_size) {
-            *more = 1;
-            break;
-        }
-        write_record(out, ctx, fmt, res, row, end);
-        *last_row = row;
-        n++;
-        row = end;
-    }
-    return n;
+    for (row = 0; row < rows && row < page_size; row++)
+        write_record(out, ctx, fmt, res, row);
+    return row;
 }
 
 static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
@@ -595,7 +564,9 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
         goto cleanup;
     }
     evbuffer_add_printf(out, "<%s>", element);
-    n = write_records(out, ctx, with_md ? fmt : NULL, res, page_size, &more, &last_row);
+    n = write_records(out, ctx, with_md ? fmt : NULL, res, page_size);
+    more = PQntuples(res) > page_size;
+    last_row = n - 1;
     *ctx->served = (unsigned long)n;
 
     complete = q.complete_list_size;
