@@ -1091,7 +1091,7 @@ code { font-family: var(--mono); font-size: 0.9em; }
 .verbs a:hover { background: rgba(255,255,255,0.15); }
 .verbs a.current { background: #fff; color: var(--blue); font-weight: 600; }
 
-main { padding-top: 1.5rem; padding-bottom: 2rem; }
+main.wrap { padding-top: 1.5rem; padding-bottom: 2rem; }
 h1 { font-size: 1.8rem; line-height: 1.3; margin: 0.2rem 0 0.8rem; color: var(--blue-dark); }
 h2 { font-size: 1.25rem; line-height: 1.35; margin: 0 0 0.6rem; }
 .lead { color: var(--muted); margin-top: 0; max-width: 50rem; }
