@@ -780,52 +780,40 @@
     </xsl:choose>
   </xsl:template>
 
-  <!-- English and Khmer names of the fifteen Dublin Core elements. -->
+  <!-- English and Khmer names of the fifteen Dublin Core elements, as
+       "|element=English=Khmer" entries (a string, not a template of
+       choices: it is looked up for every element of every record). -->
+  <xsl:variable name="dc-labels" select="concat(
+    '|title=Title=ចំណងជើង',
+    '|creator=Creator=អ្នកនិពន្ធ',
+    '|subject=Subject=ប្រធានបទ',
+    '|description=Description=ការពិពណ៌នា',
+    '|publisher=Publisher=អ្នកបោះពុម្ពផ្សាយ',
+    '|contributor=Contributor=អ្នករួមចំណែក',
+    '|date=Date=កាលបរិច្ឆេទ',
+    '|type=Type=ប្រភេទ',
+    '|format=Format=ទម្រង់',
+    '|identifier=Identifier=លេខសម្គាល់',
+    '|source=Source=ប្រភព',
+    '|language=Language=ភាសា',
+    '|relation=Relation=ទំនាក់ទំនង',
+    '|coverage=Coverage=វិសាលភាព',
+    '|rights=Rights=សិទ្ធិ',
+    '|')"/>
+
   <xsl:template name="dc-label">
     <xsl:param name="name"/>
-    <xsl:variable name="en">
-      <xsl:choose>
-        <xsl:when test="$name = 'title'">Title</xsl:when>
-        <xsl:when test="$name = 'creator'">Creator</xsl:when>
-        <xsl:when test="$name = 'subject'">Subject</xsl:when>
-        <xsl:when test="$name = 'description'">Description</xsl:when>
-        <xsl:when test="$name = 'publisher'">Publisher</xsl:when>
-        <xsl:when test="$name = 'contributor'">Contributor</xsl:when>
-        <xsl:when test="$name = 'date'">Date</xsl:when>
-        <xsl:when test="$name = 'type'">Type</xsl:when>
-        <xsl:when test="$name = 'format'">Format</xsl:when>
-        <xsl:when test="$name = 'identifier'">Identifier</xsl:when>
-        <xsl:when test="$name = 'source'">Source</xsl:when>
-        <xsl:when test="$name = 'language'">Language</xsl:when>
-        <xsl:when test="$name = 'relation'">Relation</xsl:when>
-        <xsl:when test="$name = 'coverage'">Coverage</xsl:when>
-        <xsl:when test="$name = 'rights'">Rights</xsl:when>
-        <xsl:otherwise><xsl:value-of select="$name"/></xsl:otherwise>
-      </xsl:choose>
-    </xsl:variable>
-    <xsl:variable name="km">
-      <xsl:choose>
-        <xsl:when test="$name = 'title'">ចំណងជើង</xsl:when>
-        <xsl:when test="$name = 'creator'">អ្នកនិពន្ធ</xsl:when>
-        <xsl:when test="$name = 'subject'">ប្រធានបទ</xsl:when>
-        <xsl:when test="$name = 'description'">ការពិពណ៌នា</xsl:when>
-        <xsl:when test="$name = 'publisher'">អ្នកបោះពុម្ពផ្សាយ</xsl:when>
-        <xsl:when test="$name = 'contributor'">អ្នករួមចំណែក</xsl:when>
-        <xsl:when test="$name = 'date'">កាលបរិច្ឆេទ</xsl:when>
-        <xsl:when test="$name = 'type'">ប្រភេទ</xsl:when>
-        <xsl:when test="$name = 'format'">ទម្រង់</xsl:when>
-        <xsl:when test="$name = 'identifier'">លេខសម្គាល់</xsl:when>
-        <xsl:when test="$name = 'source'">ប្រភព</xsl:when>
-        <xsl:when test="$name = 'language'">ភាសា</xsl:when>
-        <xsl:when test="$name = 'relation'">ទំនាក់ទំនង</xsl:when>
-        <xsl:when test="$name = 'coverage'">វិសាលភាព</xsl:when>
-        <xsl:when test="$name = 'rights'">សិទ្ធិ</xsl:when>
-      </xsl:choose>
-    </xsl:variable>
-    <span class="label-en"><xsl:value-of select="$en"/></span>
-    <xsl:if test="string($km)">
-      <span class="label-km" lang="km"><xsl:value-of select="$km"/></span>
-    </xsl:if>
+    <xsl:variable name="entry"
+                  select="substring-before(substring-after($dc-labels, concat('|', $name, '=')), '|')"/>
+    <xsl:choose>
+      <xsl:when test="$entry">
+        <span class="label-en"><xsl:value-of select="substring-before($entry, '=')"/></span>
+        <span class="label-km" lang="km"><xsl:value-of select="substring-after($entry, '=')"/></span>
+      </xsl:when>
+      <xsl:otherwise>
+        <span class="label-en"><xsl:value-of select="$name"/></span>
+      </xsl:otherwise>
+    </xsl:choose>
   </xsl:template>
 
   <!-- lang="..." for the HTML element being written, from the value's
@@ -1023,8 +1011,7 @@
     <xsl:variable name="codes" select="'%25%26%2B%23%3F%3D%3B%20%22%3C%3E'"/>
     <xsl:variable name="c" select="substring($chars, $i, 1)"/>
     <xsl:choose>
-      <xsl:when test="$s = ''"/>
-      <xsl:when test="$c = ''"><xsl:value-of select="$s"/></xsl:when>
+      <xsl:when test="translate($s, $chars, '') = $s"><xsl:value-of select="$s"/></xsl:when>
       <xsl:when test="contains($s, $c)">
         <xsl:call-template name="url-encode">
           <xsl:with-param name="s" select="substring-before($s, $c)"/>
