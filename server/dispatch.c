@@ -1,6 +1,7 @@
 /*
- * dispatch.c - routes (the OAI endpoint, /healthz, /metrics), HTTP method
- * and body rules, compression, access log and metrics around the verbs.
+ * dispatch.c - routes (the OAI endpoint, its HTML view and static files,
+ * /healthz, /metrics), HTTP method and body rules, compression, access log
+ * and metrics around the verbs.
  */
 #include "dispatch.h"
 
@@ -11,6 +12,7 @@
 #include <event2/buffer.h>
 
 #include "compress.h"
+#include "html_view.h"
 #include "log.h"
 #include "metrics.h"
 #include "oai_args.h"
@@ -117,67 +119,118 @@ static void respond_unusable(http_request *req, outcome *o, int status, const ch
     }
 }
 
-/* Compresses the XML when the client asked for it (Accept-Encoding). The
+/* Compresses the body when the client asked for it (Accept-Encoding). The
  * response varies with that header whether or not it is compressed. */
-static void negotiate_encoding(http_request *req, struct evbuffer *xml)
+static void negotiate_encoding(http_request *req, struct evbuffer *body)
 {
     content_encoding enc = compress_negotiate(http_request_header(req, "Accept-Encoding"));
 
     http_add_header(req, "Vary", "Accept-Encoding");
-    if (enc != ENC_IDENTITY && compress_buffer(xml, enc) == 0)
+    if (enc != ENC_IDENTITY && compress_buffer(body, enc) == 0)
         http_add_header(req, "Content-Encoding", compress_name(enc));
 }
 
-/* Runs the OAI request and answers it. */
-static void answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o)
+/* Answers a request that has no OAI response to send (503 or 500). */
+static void respond_failure(http_request *req, outcome *o, int status)
+{
+    if (status == 503) {
+        http_add_header(req, "Retry-After", RETRY_AFTER);
+        respond_text(req, o, 503, "The repository's database is unavailable; retry later.");
+    } else {
+        respond_text(req, o, 500, "Internal server error.");
+    }
+}
+
+/*
+ * Runs the OAI request and writes the whole response document into out.
+ * Returns 200 (OAI errors included: they are HTTP 200 with an <error>
+ * element, spec 3.6), or 503/500 when there is no document to send.
+ */
+static int produce_oai(worker *w, const char *args, size_t len, outcome *o, struct evbuffer *out)
 {
     const server_state *st = w->state;
     oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &o->records};
-    struct evbuffer *body = evbuffer_new(), *out = evbuffer_new();
+    struct evbuffer *body = evbuffer_new();
     oai_request oreq;
     oai_error err = {OAI_OK, ""};
     verb_result result = VERB_DONE;
+    int status = 200;
 
-    if (body == NULL || out == NULL) {
-        respond_text(req, o, 500, "Internal server error.");
-        goto cleanup;
-    }
+    if (body == NULL)
+        return 500;
     if (oai_args_parse(args, len, &oreq, &err) == 0) {
         o->verb = oreq.verb;
         result = oai_verb_run(&ctx, &oreq, body, &err);
     }
     if (result == VERB_UNAVAILABLE) {
-        http_add_header(req, "Retry-After", RETRY_AFTER);
-        respond_text(req, o, 503, "The repository's database is unavailable; retry later.");
+        status = 503;
     } else if (result == VERB_FAILED) {
-        respond_text(req, o, 500, "Internal server error.");
+        status = 500;
     } else {
-        /* OAI errors are HTTP 200 with an <error> element (spec 3.6). */
         o->error = err.code;
         oai_write_response(out, &ctx, &oreq, body, &err);
-        negotiate_encoding(req, out);
-        respond(req, o, 200, "text/xml; charset=UTF-8", out);
     }
     oai_request_free(&oreq);
+    evbuffer_free(body);
+    return status;
+}
 
-cleanup:
-    if (body != NULL)
-        evbuffer_free(body);
+/* Runs the OAI request and answers it. */
+static void answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o)
+{
+    struct evbuffer *out = evbuffer_new();
+    int status = out != NULL ? produce_oai(w, args, len, o, out) : 500;
+
+    if (status == 200) {
+        negotiate_encoding(req, out);
+        respond(req, o, 200, "text/xml; charset=UTF-8", out);
+    } else {
+        respond_failure(req, o, status);
+    }
     if (out != NULL)
         evbuffer_free(out);
 }
 
-/* If path is <base path>/static/<name>, returns <name>, else NULL. */
-static const char *static_name(const config *cfg, const char *path)
+/* The same OAI response as an HTML page rendered here (html_view.c), for
+ * browsers that no longer apply the response's stylesheet themselves. */
+static void answer_html(http_request *req, worker *w, const char *args, size_t len, outcome *o)
+{
+    struct evbuffer *xml = evbuffer_new(), *html = evbuffer_new();
+    int status = xml != NULL && html != NULL ? produce_oai(w, args, len, o, xml) : 500;
+
+    if (status == 200 && html_view_render(xml, html) != 0)
+        status = 500;
+    if (status == 200) {
+        negotiate_encoding(req, html);
+        respond(req, o, 200, "text/html; charset=UTF-8", html);
+    } else {
+        respond_failure(req, o, status);
+    }
+    if (xml != NULL)
+        evbuffer_free(xml);
+    if (html != NULL)
+        evbuffer_free(html);
+}
+
+/* If path is <base path><sub>..., returns what follows <sub>, else NULL. */
+static const char *under_base(const config *cfg, const char *path, const char *sub)
 {
     const char *base = config_base_path(cfg);
-    size_t n = strlen(base);
+    size_t n = strlen(base), m = strlen(sub);
 
     if (n > 0 && base[n - 1] == '/')
         n--;
-    if (strncmp(path, base, n) != 0 || strncmp(path + n, "/static/", 8) != 0)
+    if (strncmp(path, base, n) != 0 || strncmp(path + n, sub, m) != 0)
         return NULL;
-    return path + n + 8;
+    return path + n + m;
+}
+
+/* <base path>/html: the server-rendered browser view. */
+static int is_html_path(const config *cfg, const char *path)
+{
+    const char *rest = under_base(cfg, path, "/html");
+
+    return rest != NULL && *rest == '\0';
 }
 
 /* The browser view's stylesheet and icon, compiled into the binary. */
@@ -239,17 +292,20 @@ void dispatch_request(http_request *req, void *arg)
     outcome o = {0, VERB_NONE, OAI_OK, 0, 0};
     struct timespec start;
     size_t len = 0;
-    int status;
+    int status, html;
     double took;
 
     clock_gettime(CLOCK_MONOTONIC, &start);
-    if (strcmp(path, config_base_path(cfg)) == 0) {
+    html = is_html_path(cfg, path);
+    if (html || strcmp(path, config_base_path(cfg)) == 0) {
         status = request_arguments(req, &args, &len);
         if (status != 0)
             respond_unusable(req, &o, status, cfg->base_url);
+        else if (html)
+            answer_html(req, w, args, len, &o);
         else
             answer_oai(req, w, args, len, &o);
-    } else if ((asset = static_name(cfg, path)) != NULL && is_get(req)) {
+    } else if ((asset = under_base(cfg, path, "/static/")) != NULL && is_get(req)) {
         answer_static(req, asset, &o);
     } else if (strcmp(path, "/healthz") == 0 && is_get(req)) {
         answer_health(req, w, &o);

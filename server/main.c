@@ -12,6 +12,7 @@
 #include <event2/thread.h>
 
 #include "config.h"
+#include "html_view.h"
 #include "http.h"
 #include "log.h"
 #include "worker.h"
@@ -331,7 +332,11 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    /* Here, before the workers: libxml2 initialises on the main thread.
+     * Harvesting works without the HTML view, so a failure only logs. */
+    html_view_init();
     rc = run(&s);
+    html_view_cleanup();
     log_close();
 
 out:

@@ -4,9 +4,11 @@
 # installed are not touched, so a second run costs nothing and needs no
 # network; missing ones are installed with apt-get (root required).
 
-DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev"
+DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev libxslt1-dev"
 DEPS_RUN="postgresql postgresql-client"
-DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl"
+# chromium + fonts-khmeros: the browser-view test renders pages in headless
+# Chromium, with Khmer glyphs; xsltproc applies the stylesheet offline.
+DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl chromium fonts-khmeros xsltproc"
 
 deps_install() {
     local wanted="" missing="" p

@@ -531,7 +531,9 @@ class Database:
 # ---------------------------------------------------------------------------
 
 def server_binary():
-    path = os.environ.get('OAI_SERVER_BIN') or os.path.join(SOURCE_DIR, 'build', 'oai-server')
+    # Absolute: the server runs in its own temporary directory.
+    path = os.path.abspath(os.environ.get('OAI_SERVER_BIN')
+                           or os.path.join(SOURCE_DIR, 'build', 'oai-server'))
     if not os.path.isfile(path) or not os.access(path, os.X_OK):
         raise RuntimeError('oai-server binary not found at %s (set OAI_SERVER_BIN)' % path)
     return path
