@@ -19,6 +19,7 @@ static void render_oai_dc(struct evbuffer *out, const dc_value *vals, size_t n)
     evbuffer_add_printf(out,
                         "<oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/oai_dc/\""
                         " xmlns:dc=\"http://purl.org/dc/elements/1.1/\""
+                        " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
                         " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai_dc/"
                         " http://www.openarchives.org/OAI/2.0/oai_dc.xsd\">");
     for (i = 0; i < n; i++) {

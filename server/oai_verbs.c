@@ -255,6 +255,7 @@ static void write_friends(struct evbuffer *out, const config *cfg)
     if (p == NULL || *p == '\0')
         return;
     add_str(out, "<description><friends xmlns=\"http://www.openarchives.org/OAI/2.0/friends/\""
+                 " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
                  " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/friends/"
                  " http://www.openarchives.org/OAI/2.0/friends.xsd\">");
     while (*p != '\0') {
@@ -276,6 +277,7 @@ static void write_friends(struct evbuffer *out, const config *cfg)
 static void write_branding(struct evbuffer *out, const config *cfg)
 {
     add_str(out, "<description><branding xmlns=\"http://www.openarchives.org/OAI/2.0/branding/\""
+                 " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
                  " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/branding/"
                  " http://www.openarchives.org/OAI/2.0/branding.xsd\">"
                  "<collectionIcon><url>");
@@ -327,6 +329,7 @@ static verb_result verb_identify(const oai_ctx *ctx, struct evbuffer *out)
                  "<compression>gzip</compression><compression>deflate</compression>");
     add_str(out, "<description><oai-identifier"
                  " xmlns=\"http://www.openarchives.org/OAI/2.0/oai-identifier\""
+                 " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
                  " xsi:schemaLocation=\"http://www.openarchives.org/OAI/2.0/oai-identifier"
                  " http://www.openarchives.org/OAI/2.0/oai-identifier.xsd\">"
                  "<scheme>oai</scheme>");

@@ -169,6 +169,19 @@ class Descriptions(unittest.TestCase):
         self.assertTrue(raw.body.startswith(b'<?xml'))
         self.assertEqual(ENV.client.http('GET', '/oai/static/nothing.css').status, 404)
 
+    def test_payload_roots_declare_xsi(self):
+        # Spec 2.5: the root of a metadata (and description) payload must
+        # declare the XML Schema instance namespace for its schemaLocation,
+        # not rely on the envelope's declaration.
+        ident = ENV.client.http('GET', '/oai?verb=Identify').body.decode()
+        recs = ENV.client.http('GET', LIST).body.decode()
+        sets = ENV.client.http('GET', '/oai?verb=ListSets').body.decode()
+        tags = re.findall(r'<(?:oai-identifier|branding|friends|oai_dc:dc)\b[^>]*>',
+                          ident + recs + sets)
+        self.assertGreater(len(tags), 10)
+        for tag in tags:
+            self.assertIn('xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"', tag)
+
     def test_friends(self):
         r = ENV.oai(verb='Identify')
         urls = [e.text for e in r.payload.findall('.//{%s}baseURL' % FRIENDS)]
