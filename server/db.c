@@ -3,6 +3,7 @@
  */
 #include "db.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,12 @@
 #include "log.h"
 #include "metrics.h"
 
-/* Seconds between two connection attempts while the database is down, so
- * a burst of requests does not turn into a burst of connection attempts. */
-#define DB_RETRY_INTERVAL 1
+/* While the database is down, a worker waits between connection attempts
+ * twice as long as the last failed attempt took, at least this many
+ * milliseconds: a refused connection (database restarting) costs little and
+ * is retried soon, one that hangs until connect_timeout (host unreachable)
+ * is not allowed to stall the worker's other requests again and again. */
+#define DB_RETRY_MIN_MS 100
 
 /* The columns every record query returns, in DB_COL_* order: one row per
  * record. Its Dublin Core values come aggregated in one text field (see
@@ -69,7 +73,7 @@ struct db_conn {
     char connect_timeout[16];
     PGconn *conn;
     int prepared[DB_N_STATEMENTS];
-    time_t last_attempt;
+    int64_t retry_at_ms; /* monotonic time before which no attempt is made */
     unsigned long reconnects;
     int ever_connected;
 };
@@ -117,6 +121,14 @@ static void db_disconnect(db_conn *db)
     memset(db->prepared, 0, sizeof(db->prepared));
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Connects if there is no good connection; returns 0 when connected. */
 static int db_connect(db_conn *db)
 {
@@ -124,16 +136,17 @@ static int db_connect(db_conn *db)
      * except connect_timeout, which the conninfo may set itself. */
     const char *keys[] = {"dbname", "options", "application_name", "connect_timeout", NULL};
     const char *vals[] = {db->conninfo, db->options, "nec-oai-server", db->connect_timeout, NULL};
-    time_t now = time(NULL);
+    int64_t start = now_ms(), took;
 
     if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
         return 0;
     db_disconnect(db);
-    if (db->last_attempt != 0 && now - db->last_attempt < DB_RETRY_INTERVAL)
+    if (start < db->retry_at_ms)
         return -1;
-    db->last_attempt = now;
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+        took = now_ms() - start;
+        db->retry_at_ms = now_ms() + (2 * took > DB_RETRY_MIN_MS ? 2 * took : DB_RETRY_MIN_MS);
         metrics_db_error();
         log_error("database connection failed: %s",
                   db->conn ? PQerrorMessage(db->conn) : "out of memory");
@@ -259,7 +272,7 @@ PGresult *db_query(db_conn *db, db_stmt stmt, int nparams, const char *const *pa
      * request after a restart does not fail. Every statement is read-only,
      * so retrying is safe. */
     if (res == NULL && *unavailable && had_conn && db->conn == NULL) {
-        db->last_attempt = 0;
+        db->retry_at_ms = 0;
         res = db_try(db, stmt, nparams, params, unavailable);
     }
     return res;

@@ -98,8 +98,8 @@ def metrics():
 
 class Operations(unittest.TestCase):
     def test_healthz(self):
-        # Another test restarts the database; a worker retries its
-        # connection at most once a second, so allow a moment.
+        # Another test restarts the database; a worker retries its connection
+        # after a short back-off, so allow a moment.
         for _ in range(10):
             raw = ENV.client.http('GET', '/healthz')
             if raw.status == 200:
