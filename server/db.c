@@ -134,6 +134,11 @@ static int db_connect(db_conn *db)
         log_error("database connection failed: %s",
                   db->conn ? PQerrorMessage(db->conn) : "out of memory");
         db_disconnect(db);
+        /* The interval runs from the end of a failed attempt: requests that
+         * queued on this worker behind an attempt that took connect_timeout
+         * (a silent database host) get their 503 at once, instead of each
+         * waiting for an attempt of its own. */
+        db->last_attempt = time(NULL);
         return -1;
     }
     if (db->ever_connected) {
@@ -183,8 +188,16 @@ static PGresult *db_try(db_conn *db, db_stmt stmt, int nparams, const char *cons
     PGresult *res;
 
     *unavailable = 1;
-    if (db_connect(db) != 0 || db_prepare(db, stmt) != 0)
+    if (db_connect(db) != 0)
         return NULL;
+    if (db_prepare(db, stmt) != 0) {
+        /* The first statement prepared on a connection the database closed
+         * meanwhile (a restart) is where the loss shows: drop it so that
+         * db_query reconnects and retries, as for a failed execution. */
+        if (PQstatus(db->conn) != CONNECTION_OK)
+            db_disconnect(db);
+        return NULL;
+    }
     snprintf(name, sizeof(name), "s%d", (int)stmt);
     res = PQexecPrepared(db->conn, name, nparams, params, NULL, NULL, 0);
     if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK) {
