@@ -6,7 +6,7 @@
 
 DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev"
 DEPS_RUN="postgresql postgresql-client"
-DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl"
+DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl valgrind"
 
 deps_install() {
     local wanted="" missing="" p
