@@ -138,6 +138,8 @@ class Term(unittest.TestCase):
         # A keep-alive connection with no request in flight is closed.
         idle = socket.create_connection(('127.0.0.1', srv.port), timeout=10)
         self.addCleanup(idle.close)
+        idle.sendall(b'GET /oai?verb=Identify HTTP/1.1\r\nHost: x\r\n\r\n')
+        self.assertEqual(harness.read_responses(idle, ['GET'])[0].status, 200)
 
         t0 = time.monotonic()
         srv.signal(signal.SIGTERM)
