@@ -146,6 +146,9 @@ static int db_connect(db_conn *db)
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
         took = now_ms() - start;
+        /* The interval runs from the end of the failed attempt, so requests
+         * that queued behind an attempt that took connect_timeout get their
+         * 503 at once instead of each waiting for an attempt of its own. */
         db->retry_at_ms = now_ms() + (2 * took > DB_RETRY_MIN_MS ? 2 * took : DB_RETRY_MIN_MS);
         metrics_db_error();
         log_error("database connection failed: %s",
@@ -204,8 +207,9 @@ static PGresult *db_try(db_conn *db, db_stmt stmt, int nparams, const char *cons
     if (db_connect(db) != 0)
         return NULL;
     if (db_prepare(db, stmt) != 0) {
-        /* A connection that died shows here first when the statement was
-         * not prepared yet on it. */
+        /* The first statement prepared on a connection the database closed
+         * meanwhile (a restart) is where the loss shows: drop it so that
+         * db_query reconnects and retries, as for a failed execution. */
         if (PQstatus(db->conn) != CONNECTION_OK)
             db_disconnect(db);
         return NULL;

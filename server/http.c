@@ -16,6 +16,7 @@
 #include "http.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -1145,6 +1146,7 @@ http_server *http_server_new(struct event_base *base, evutil_socket_t listen_fd,
                              http_handler_fn fn, void *arg)
 {
     http_server *srv = calloc(1, sizeof(*srv));
+    evutil_socket_t fd = -1;
 
     if (srv == NULL)
         return NULL;
@@ -1155,13 +1157,21 @@ http_server *http_server_new(struct event_base *base, evutil_socket_t listen_fd,
     srv->resume_timer = evtimer_new(base, on_resume, srv);
     if (srv->resume_timer == NULL)
         goto fail;
-    srv->listener = evconnlistener_new(base, on_accept, srv, LEV_OPT_CLOSE_ON_EXEC, -1, listen_fd);
+    /* A descriptor of its own, closed when this server stops accepting:
+     * the port closes once the last server has stopped, so that new
+     * connections are refused instead of queued until the process exits. */
+    fd = fcntl(listen_fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0)
+        goto fail;
+    srv->listener = evconnlistener_new(base, on_accept, srv, LEV_OPT_CLOSE_ON_FREE, -1, fd);
     if (srv->listener == NULL)
         goto fail;
     evconnlistener_set_error_cb(srv->listener, on_accept_error);
     return srv;
 
 fail:
+    if (fd >= 0 && srv->listener == NULL)
+        evutil_closesocket(fd);
     if (srv->resume_timer != NULL)
         event_free(srv->resume_timer);
     free(srv);
@@ -1173,7 +1183,9 @@ void http_server_stop_accepting(http_server *srv)
     struct conn *c, *next;
 
     srv->stopping = 1;
-    evconnlistener_disable(srv->listener);
+    if (srv->listener != NULL)
+        evconnlistener_free(srv->listener); /* closes this server's descriptor */
+    srv->listener = NULL;
     evtimer_del(srv->resume_timer);
     for (c = srv->conns; c != NULL; c = next) {
         next = c->next;
@@ -1193,7 +1205,8 @@ void http_server_free(http_server *srv)
         return;
     while (srv->conns != NULL)
         conn_free(srv->conns);
-    evconnlistener_free(srv->listener);
+    if (srv->listener != NULL)
+        evconnlistener_free(srv->listener);
     event_free(srv->resume_timer);
     free(srv);
 }

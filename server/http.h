@@ -59,11 +59,14 @@ void http_shared_free(http_shared *sh);
  * returns the socket, or -1 with a message in err. */
 evutil_socket_t http_listen_socket(const char *addr, int port, char *err, size_t err_len);
 
-/* A server on base accepting from listen_fd (not owned, not closed). */
+/* A server on base accepting from listen_fd, through a duplicate of it
+ * (listen_fd itself is not owned; the caller may close it now). The port
+ * stays open until every server made on it has stopped accepting. */
 http_server *http_server_new(struct event_base *base, evutil_socket_t listen_fd, http_shared *sh,
                              http_handler_fn fn, void *arg);
-/* Stops accepting; connections with no request in flight are closed, the
- * others close after their response. Like everything on a server, call it
+/* Stops accepting and closes this server's listening descriptor;
+ * connections with no request in flight are closed, the others close
+ * after their response. Like everything on a server, call it
  * on the worker's thread (or while its loop is not running). */
 void http_server_stop_accepting(http_server *srv);
 /* Connections still open on this server, including requests a handler

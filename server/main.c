@@ -281,6 +281,10 @@ static int run(server *s)
         goto cleanup;
     if (start_workers(s) != 0)
         goto cleanup;
+    /* The workers listen on duplicates; without this one the port closes
+     * (refusing new connections) as soon as the last worker stops. */
+    evutil_closesocket(s->state.listen_fd);
+    s->state.listen_fd = -1;
     log_info("oai-server %s listening on %s port %d with %d worker(s); base URL %s%s", OAI_VERSION,
              s->cfg.listen, s->cfg.port, s->n_workers, s->cfg.base_url,
              s->cfg.demo ? " (demo mode)" : "");

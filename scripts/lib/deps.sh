@@ -8,7 +8,7 @@ DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-
 DEPS_RUN="postgresql postgresql-client"
 # chromium + fonts-khmeros: the browser-view test renders pages in headless
 # Chromium, with Khmer glyphs; xsltproc applies the stylesheet offline.
-DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl chromium fonts-khmeros xsltproc"
+DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl chromium fonts-khmeros xsltproc valgrind"
 
 deps_install() {
     local wanted="" missing="" p

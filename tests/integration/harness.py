@@ -6,6 +6,11 @@ Environment (set by ctest, see tests/CMakeLists.txt):
   OAI_SOURCE_DIR  the repository (default: two levels above this file)
 Optional:
   OAI_TEST_KEEP=1 keep the temporary directories (cluster, config, logs)
+  OAI_SERVER_WRAPPER  a command the server runs under, split like a shell
+                  would, e.g. "valgrind --error-exitcode=99 --leak-check=full"
+                  (tests/faults/CMakeLists.txt); start-up, stop and request
+                  timeouts are then multiplied by OAI_WRAPPER_SLOWDOWN
+                  (default 10)
 
 Every test file does, roughly:
 
@@ -45,6 +50,7 @@ import json
 import os
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -94,11 +100,17 @@ VERBS = ('Identify', 'ListMetadataFormats', 'ListSets', 'GetRecord', 'ListIdenti
 ERROR_CODES = ('badArgument', 'badResumptionToken', 'badVerb', 'cannotDisseminateFormat',
                'idDoesNotExist', 'noMetadataFormats', 'noRecordsMatch', 'noSetHierarchy')
 
-SERVER_START_TIMEOUT = 15.0
+# A server under a wrapper (valgrind) starts, answers and stops much more
+# slowly; every time bound the harness sets for the server is scaled.
+WRAPPER = shlex.split(os.environ.get('OAI_SERVER_WRAPPER', ''))
+SLOWDOWN = float(os.environ.get('OAI_WRAPPER_SLOWDOWN', '10')) if WRAPPER else 1.0
+SERVER_START_TIMEOUT = 15.0 * SLOWDOWN
+# SIGTERM to exit: the server's own bound is 10 s (main.c SHUTDOWN_TIMEOUT).
+SERVER_STOP_TIMEOUT = 10.0 * SLOWDOWN
 # The server and the databases run in Cambodia's time zone (UTC+7), as they
 # would at the NEC: every datestamp on the wire must still be UTC.
 LOCAL_TZ = 'Asia/Phnom_Penh'
-HTTP_TIMEOUT = 30.0
+HTTP_TIMEOUT = 30.0 * SLOWDOWN
 
 _parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False,
                           huge_tree=True)
@@ -361,8 +373,31 @@ class Cluster:
         raise RuntimeError('pg_cluster_start failed:\n%s%s' % (
             last.stdout.decode('utf-8', 'replace'), last.stderr.decode('utf-8', 'replace')))
 
-    def conninfo(self, db):
-        return 'host=127.0.0.1 port=%d dbname=%s user=postgres' % (self.port, db)
+    def stop_postgres(self):
+        """Stops PostgreSQL (pg_ctl stop -m fast: sessions are terminated),
+        keeping the data directory, to simulate an outage mid-test."""
+        _bash_pg('pg_cluster_stop', self.datadir)
+        self.running = False
+
+    def start_postgres(self):
+        """Starts PostgreSQL again on the same port, with the same data."""
+        _bash_pg('pg_cluster_start', self.datadir, self.port, timeout=180)
+        self.running = True
+
+    def conninfo(self, db, user='postgres'):
+        return 'host=127.0.0.1 port=%d dbname=%s user=%s' % (self.port, db, user)
+
+    def psql_as(self, user, db, script):
+        """Runs SQL text as another role (psql, ON_ERROR_STOP, no retries).
+        Returns (exit status, stdout, stderr) without raising: for checking
+        what a role may not do."""
+        psql = _bash_pg('pg_client', 'psql').stdout.decode().strip()
+        p = subprocess.run([psql, '-X', '-q', '-A', '-t', '-w', '-v', 'ON_ERROR_STOP=1',
+                            '-d', self.conninfo(db, user)],
+                           input=script.encode('utf-8'), stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60, cwd=SOURCE_DIR)
+        return (p.returncode, p.stdout.decode('utf-8', 'replace'),
+                p.stderr.decode('utf-8', 'replace'))
 
     def create_db(self, db):
         _bash_pg('pg_create_db', self.port, db)
@@ -536,7 +571,7 @@ def server_binary():
                            or os.path.join(SOURCE_DIR, 'build', 'oai-server'))
     if not os.path.isfile(path) or not os.access(path, os.X_OK):
         raise RuntimeError('oai-server binary not found at %s (set OAI_SERVER_BIN)' % path)
-    return path
+    return os.path.abspath(path)  # the server runs in its own directory
 
 
 class ServerStartError(RuntimeError):
@@ -584,6 +619,7 @@ class Server:
         self.final_log = None
         self._logf = None
         self.killed = False
+        self.expected_exit = False  # the test stopped it itself (wait_exit)
 
     def __repr__(self):
         return '<Server %s>' % self.base_url
@@ -606,7 +642,7 @@ class Server:
         return e
 
     def command(self):
-        cmd = [server_binary(), '--config', self.config_path]
+        cmd = WRAPPER + [server_binary(), '--config', self.config_path]
         for k, v in self.overrides.items():
             cmd += ['-o', '%s=%s' % (k, v)]
         if self.demo:
@@ -696,15 +732,63 @@ class Server:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
+    def signal(self, signum):
+        """Sends a signal to the server process."""
+        self.proc.send_signal(signum)
+
+    def wait_exit(self, timeout):
+        """Waits for a server the test has stopped (a signal); returns its exit
+        status. Env.stop then does not count the exit as a crash. Fails
+        (after killing it) when it is still running after timeout."""
+        try:
+            rc = self.proc.wait(timeout * SLOWDOWN)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self.killed = True
+            raise AssertionError('%r still running %.1f s later:\n%s'
+                                 % (self, timeout * SLOWDOWN, self.log_tail()))
+        self.expected_exit = True
+        return rc
+
+    def reload(self, **file_settings):
+        """Changes settings in the file (section.key=value, None removes a
+        key), rewrites it and sends SIGHUP. Returns the log's length before
+        the signal, for wait_log(since=...)."""
+        for key, value in file_settings.items():
+            section, k = key.split('.', 1)
+            if value is None:
+                self.settings.get(section, {}).pop(k, None)
+            else:
+                self.settings.setdefault(section, {})[k] = str(value)
+        self.write_config()
+        mark = len(self.log_text())
+        self.signal(signal.SIGHUP)
+        return mark
+
+    def wait_log(self, pattern, since=0, timeout=10.0):
+        """Waits until the log (from character offset since) matches a
+        regular expression; returns the match. AssertionError on timeout."""
+        deadline = time.monotonic() + timeout * SLOWDOWN
+        while True:
+            m = re.search(pattern, self.log_text()[since:])
+            if m:
+                return m
+            if time.monotonic() > deadline:
+                raise AssertionError('server log did not show %r within %.0f s:\n%s'
+                                     % (pattern, timeout * SLOWDOWN, self.log_tail()))
+            time.sleep(0.05)
+
     def stop(self):
-        """SIGTERM, wait up to 10 s, then SIGKILL. Returns the exit status."""
+        """SIGTERM, wait up to SERVER_STOP_TIMEOUT, then SIGKILL. Returns the
+        exit status."""
         _untrack(self)
         rc = None
         if self.proc is not None:
             if self.proc.poll() is None:
                 self.proc.send_signal(signal.SIGTERM)
                 try:
-                    self.proc.wait(10)
+                    self.proc.wait(SERVER_STOP_TIMEOUT)
                 except subprocess.TimeoutExpired:
                     self.proc.kill()
                     self.proc.wait()
@@ -1233,7 +1317,7 @@ class Env:
 
     def stop(self):
         """Stops everything; then fails if a server had crashed during the
-        tests or did not exit cleanly (status 0) on SIGTERM within 10 s."""
+        tests or did not exit cleanly (status 0) on SIGTERM in time."""
         _untrack(self)
         problems = []
         for s in self.extra + ([self.server] if self.server else []):
@@ -1241,10 +1325,13 @@ class Env:
                 continue
             was_alive = s.alive()
             rc = s.stop()
+            if s.expected_exit:
+                continue
             if not was_alive:
                 problems.append('%r died during the tests (exit status %s)' % (s, rc))
             elif s.killed:
-                problems.append('%r did not stop within 10 s of SIGTERM' % (s,))
+                problems.append('%r did not stop within %.0f s of SIGTERM'
+                                % (s, SERVER_STOP_TIMEOUT))
             elif rc != 0:
                 problems.append('%r exited with status %s on SIGTERM' % (s, rc))
             if problems and problems[-1].startswith(repr(s)):
