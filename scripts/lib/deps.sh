@@ -1,12 +1,14 @@
 # deps.sh - install the Debian packages a task needs (sourced by scripts/).
 #
-# deps_install GROUP...: GROUP is build, run or test. Packages already
+# deps_install GROUP...: GROUP is build, run, test or bench (the benchmark
+# suite, tests/bench/run: the load generator wrk, perf for profiles, python3). Packages already
 # installed are not touched, so a second run costs nothing and needs no
 # network; missing ones are installed with apt-get (root required).
 
 DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev"
 DEPS_RUN="postgresql postgresql-client"
 DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl"
+DEPS_BENCH="wrk linux-perf python3 procps"
 
 deps_install() {
     local wanted="" missing="" p
@@ -15,6 +17,7 @@ deps_install() {
             build) wanted="$wanted $DEPS_BUILD" ;;
             run) wanted="$wanted $DEPS_RUN" ;;
             test) wanted="$wanted $DEPS_TEST" ;;
+            bench) wanted="$wanted $DEPS_BENCH" ;;
             *) echo "deps_install: unknown group '$group'" >&2; return 2 ;;
         esac
     done
