@@ -17,14 +17,16 @@
  *       complete_list_size, ok. Stops (ok=0) after MAX_SECONDS (default 1800).
  *
  *   harvest latency PORT URL_FILE REPEAT
- *       For each "LABEL<TAB>REQUEST-PATH" line: one untimed warm-up request,
- *       then REPEAT timed ones on one keep-alive connection. Prints
- *       "LABEL median_ms min_ms p90_ms max_ms bytes" per line.
+ *       For the "LABEL<TAB>REQUEST-PATH" lines (at most 64): one untimed
+ *       warm-up request each, then REPEAT timed rounds over all of them
+ *       (round robin) on one keep-alive connection. Prints
+ *       "LABEL median_ms min_ms p90_ms max_ms" per line.
  *
  *   harvest idle PORT PATH N HOLD_SECONDS
  *       Opens N connections, sends one request on each and reads its
- *       response (so each is an idle keep-alive connection), prints
- *       "ready N" and holds them until stdin reaches EOF or HOLD_SECONDS pass.
+ *       response (so each is an idle keep-alive connection; PATH "-": sends
+ *       nothing), prints "ready N" and holds them until stdin reaches EOF or
+ *       HOLD_SECONDS pass.
  *
  * Exit status 0 on success, 1 on any failure (message on stderr).
  */
@@ -445,47 +447,60 @@ static int cmp_double(const void *a, const void *b)
 static int mode_latency(int argc, char **argv)
 {
     FILE *f = fopen(argv[3], "r");
-    int repeat = atoi(argv[4]);
-    char line[16384];
+    int repeat = atoi(argv[4]), n = 0, i, r;
+    char line[16384], *label[64], *path[64];
     conn c = {.fd = -1};
-    double *t;
+    double *t[64];
 
     (void)argc;
     if (f == NULL)
         die("cannot read %s", argv[3]);
     if (repeat < 1 || repeat > 10000)
         die("bad repeat count");
-    t = calloc((size_t)repeat, sizeof(*t));
-    while (fgets(line, sizeof(line), f) != NULL) {
-        char *tab = strchr(line, '\t'), *path;
-        int i;
+    while (n < 64 && fgets(line, sizeof(line), f) != NULL) {
+        char *tab = strchr(line, '\t');
 
         if (tab == NULL)
             continue;
         *tab = '\0';
-        path = tab + 1;
-        path[strcspn(path, "\r\n")] = '\0';
-        get(&c, path); /* warm-up */
-        if (c.status != 200 || memmem(c.body.p, c.body.len, "<error ", 7) != NULL) {
-            error_snippet(&c.body);
-            die("%s: HTTP %d or OAI error", line, c.status);
-        }
-        for (i = 0; i < repeat; i++) {
-            double t0 = now_s();
-
-            get(&c, path);
-            t[i] = (now_s() - t0) * 1000.0;
-            if (c.status != 200)
-                die("%s: HTTP %d", line, c.status);
-        }
-        qsort(t, (size_t)repeat, sizeof(*t), cmp_double);
-        printf("%s %.3f %.3f %.3f %.3f %zu\n", line,
-               repeat % 2 ? t[repeat / 2] : (t[repeat / 2 - 1] + t[repeat / 2]) / 2, t[0],
-               t[(repeat * 9) / 10 < repeat ? (repeat * 9) / 10 : repeat - 1], t[repeat - 1],
-               c.wire);
+        tab[1 + strcspn(tab + 1, "\r\n")] = '\0';
+        label[n] = strdup(line);
+        path[n] = strdup(tab + 1);
+        t[n] = calloc((size_t)repeat, sizeof(double));
+        if (label[n] == NULL || path[n] == NULL || t[n] == NULL)
+            die("out of memory");
+        n++;
     }
     fclose(f);
-    free(t);
+    for (i = 0; i < n; i++) { /* warm-up, and check */
+        get(&c, path[i]);
+        if (c.status != 200 || memmem(c.body.p, c.body.len, "<error ", 7) != NULL) {
+            error_snippet(&c.body);
+            die("%s: HTTP %d or OAI error", label[i], c.status);
+        }
+    }
+    /* Round robin, so that a change in the machine's load during the
+     * measurement affects every URL alike. */
+    for (r = 0; r < repeat; r++)
+        for (i = 0; i < n; i++) {
+            double t0 = now_s();
+
+            get(&c, path[i]);
+            t[i][r] = (now_s() - t0) * 1000.0;
+            if (c.status != 200)
+                die("%s: HTTP %d", label[i], c.status);
+        }
+    for (i = 0; i < n; i++) {
+        double *x = t[i];
+
+        qsort(x, (size_t)repeat, sizeof(*x), cmp_double);
+        printf("%s %.3f %.3f %.3f %.3f\n", label[i],
+               repeat % 2 ? x[repeat / 2] : (x[repeat / 2 - 1] + x[repeat / 2]) / 2, x[0],
+               x[(repeat * 9) / 10 < repeat ? (repeat * 9) / 10 : repeat - 1], x[repeat - 1]);
+        free(x);
+        free(label[i]);
+        free(path[i]);
+    }
     conn_close(&c);
     return 0;
 }
@@ -507,6 +522,8 @@ static int mode_idle(int argc, char **argv)
         if (conn_open(&cs[i]) != 0)
             die("connection %d: %s (ulimit -n?)", i + 1, strerror(errno));
         opened++;
+        if (strcmp(path, "-") == 0) /* connected, nothing sent */
+            continue;
         get(&cs[i], path);
         if (cs[i].status != 200)
             die("connection %d: HTTP %d", i + 1, cs[i].status);
@@ -514,6 +531,8 @@ static int mode_idle(int argc, char **argv)
             die("connection %d: the server closed it after the response", i + 1);
         free(cs[i].body.p); /* keep only the socket */
         cs[i].body = (buf){0};
+        free(cs[i].in.p);
+        cs[i].in = (buf){0};
     }
     printf("ready %d\n", opened);
     fflush(stdout);
