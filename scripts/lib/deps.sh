@@ -1,6 +1,7 @@
 # deps.sh - install the Debian packages a task needs (sourced by scripts/).
 #
-# deps_install GROUP...: GROUP is build, run or test. Packages already
+# deps_install GROUP...: GROUP is build, run, test or bench (the benchmark
+# suite, tests/bench/run: the load generator wrk, perf for profiles, python3). Packages already
 # installed are not touched, so a second run costs nothing and needs no
 # network; missing ones are installed with apt-get (root required).
 
@@ -9,6 +10,7 @@ DEPS_RUN="postgresql postgresql-client"
 # chromium + fonts-khmeros: the browser-view test renders pages in headless
 # Chromium, with Khmer glyphs; xsltproc applies the stylesheet offline.
 DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl chromium fonts-khmeros xsltproc valgrind"
+DEPS_BENCH="wrk linux-perf python3 procps"
 
 deps_install() {
     local wanted="" missing="" p
@@ -17,6 +19,7 @@ deps_install() {
             build) wanted="$wanted $DEPS_BUILD" ;;
             run) wanted="$wanted $DEPS_RUN" ;;
             test) wanted="$wanted $DEPS_TEST" ;;
+            bench) wanted="$wanted $DEPS_BENCH" ;;
             *) echo "deps_install: unknown group '$group'" >&2; return 2 ;;
         esac
     done
