@@ -1,12 +1,16 @@
 # deps.sh - install the Debian packages a task needs (sourced by scripts/).
 #
-# deps_install GROUP...: GROUP is build, run or test. Packages already
+# deps_install GROUP...: GROUP is build, run, test or fuzz. Packages already
 # installed are not touched, so a second run costs nothing and needs no
 # network; missing ones are installed with apt-get (root required).
 
 DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev"
 DEPS_RUN="postgresql postgresql-client"
 DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl"
+# clang with libFuzzer and the sanitizer runtimes (libclang-rt-14-dev holds
+# libclang_rt.fuzzer for Debian 12's clang 14), llvm for llvm-symbolizer
+# (readable stack traces in crash reports).
+DEPS_FUZZ="clang libclang-rt-14-dev llvm"
 
 deps_install() {
     local wanted="" missing="" p
@@ -15,6 +19,7 @@ deps_install() {
             build) wanted="$wanted $DEPS_BUILD" ;;
             run) wanted="$wanted $DEPS_RUN" ;;
             test) wanted="$wanted $DEPS_TEST" ;;
+            fuzz) wanted="$wanted $DEPS_FUZZ" ;;
             *) echo "deps_install: unknown group '$group'" >&2; return 2 ;;
         esac
     done
