@@ -17,10 +17,15 @@
  * writing and lingering close. A Unix socket costs a few microseconds per
  * connection; no change to http.h was needed.
  *
+ * One input in 16 arrives while an idle connection holds the only place
+ * (a total or a per-client limit of 1), and must be turned away with 503.
+ * The input's hash chooses all this (see LLVMFuzzerTestOneInput).
+ *
  * The handler (standing in for dispatch.c, which needs a database) answers
  * according to the request's path: "/stream..." streams a chunked response,
- * "/defer..." answers later from a timer (the client may be gone by then),
- * "/defer-stream..." streams from a timer, "/empty..." answers 204, anything
+ * "/defer..." answers later from a timer, "/defer-stream..." streams from a
+ * timer, "/defer-stream-late..." too but only once the client has gone (in
+ * an early-EOF run, as "/defer..." does), "/empty..." answers 204, anything
  * else gets an echo of the body and query. An X-Name/X-Value request header
  * pair becomes a response header (http_add_header must refuse what would
  * break the header block or the framing).
@@ -34,7 +39,7 @@
  *    responses with the same http-parser, in response mode: framing exact
  *    (Content-Length, chunked, or close), answers to the handled requests in
  *    order (each carries its sequence number), at most one answer the
- *    server made itself (400, 413, 414, 431, 501, 505), which says
+ *    server made itself (400, 413, 414, 431, 501, 505, 503), which says
  *    "Connection: close" and is the last thing sent, nothing after a
  *    "Connection: close", and no HEAD response with a body;
  *  - the connection is always closed in the end (no hang: a watchdog aborts
@@ -88,6 +93,8 @@ static int dump; /* FUZZ_HTTP_DUMP set: print what the server sent */
 /* The state of one input's run. */
 static struct {
     const http_limits *lim;
+    const char *lim_name;
+    int refused; /* the connection is over the limits: 503 */
     int client;
     struct evbuffer *received; /* everything the server sent */
     int client_eof;
@@ -208,69 +215,99 @@ static void send_chunk(http_request *req, const char *s)
     evbuffer_free(b);
 }
 
-/* Streamed from a timer: three chunks (one empty), then the end. */
-struct stream {
+/* A deferred answer, given from a timer. In an early-EOF run it waits
+ * (a bounded number of loop turns) until the client has gone, so that the
+ * paths for a request whose client left while the handler held it run. */
+#define WAIT_TURNS 20
+
+struct deferred {
     http_request *req;
     struct event *ev;
+    int stream; /* streamed: three chunks (one empty), then the end */
+    int wait;   /* wait for the client to leave before answering */
+    int turns;
     int step;
 };
 
-static void on_stream_step(evutil_socket_t fd, short what, void *arg)
+static void deferred_again(struct deferred *d)
 {
-    struct stream *s = arg;
     static const struct timeval zero = {0, 0};
 
-    switch (s->step++) {
-    case 0:
-        if (!http_request_closed(s->req)) {
-            add_headers(s->req);
-            R.answered++;
-        }
-        http_respond_start(s->req, 200, "text/plain");
-        break;
-    case 1:
-        send_chunk(s->req, "deferred ");
-        break;
-    case 2:
-        send_chunk(s->req, "");
-        break;
-    case 3:
-        send_chunk(s->req, "stream\n");
-        break;
-    default:
-        http_respond_end(s->req);
-        event_free(s->ev);
-        free(s);
-        R.pending--;
-        return;
-    }
-    event_add(s->ev, &zero);
+    /* Through the timer heap: runs after the I/O of the next loop turn. */
+    event_add(d->ev, &zero);
 }
 
 static void on_deferred(evutil_socket_t fd, short what, void *arg)
 {
+    struct deferred *d = arg;
+
+    if (d->wait && !http_request_closed(d->req) && ++d->turns < WAIT_TURNS) {
+        deferred_again(d);
+        return;
+    }
+    d->wait = 0;
+    if (!d->stream) {
+        respond_echo(d->req); /* also when the client has gone: that releases it */
+    } else {
+        switch (d->step++) {
+        case 0:
+            if (!http_request_closed(d->req)) {
+                add_headers(d->req);
+                R.answered++;
+            }
+            http_respond_start(d->req, 200, "text/plain");
+            deferred_again(d);
+            return;
+        case 1:
+            send_chunk(d->req, "deferred ");
+            deferred_again(d);
+            return;
+        case 2:
+            send_chunk(d->req, "");
+            deferred_again(d);
+            return;
+        case 3:
+            send_chunk(d->req, "stream\n");
+            deferred_again(d);
+            return;
+        default:
+            http_respond_end(d->req);
+            break;
+        }
+    }
+    event_free(d->ev);
+    free(d);
     R.pending--;
-    respond_echo(arg); /* also when the client has gone: that releases it */
+}
+
+static void defer(http_request *req, int stream, int wait)
+{
+    struct deferred *d = calloc(1, sizeof(*d));
+
+    FUZZ_CHECK(d != NULL);
+    d->req = req;
+    d->stream = stream;
+    d->wait = wait && R.early_eof;
+    d->ev = evtimer_new(base, on_deferred, d);
+    FUZZ_CHECK(d->ev != NULL);
+    R.pending++;
+    if (stream && !wait)
+        on_deferred(-1, 0, d); /* the head now, the chunks later */
+    else
+        deferred_again(d);
 }
 
 static void handler(http_request *req, void *arg)
 {
     const char *path = http_request_path(req);
-    static const struct timeval zero = {0, 0};
 
     check_request(req);
-    if (starts_with(path, "/defer-stream")) {
-        struct stream *s = calloc(1, sizeof(*s));
-
-        FUZZ_CHECK(s != NULL);
-        s->req = req;
-        s->ev = evtimer_new(base, on_stream_step, s);
-        FUZZ_CHECK(s->ev != NULL);
-        R.pending++;
-        event_add(s->ev, &zero);
+    if (starts_with(path, "/defer-stream-late")) {
+        defer(req, 1, 1);
+    } else if (starts_with(path, "/defer-stream")) {
+        defer(req, 1, 0); /* early EOF: the client half-closes mid-stream */
     } else if (starts_with(path, "/defer")) {
-        R.pending++;
-        FUZZ_CHECK(event_base_once(base, -1, EV_TIMEOUT, on_deferred, req, &zero) == 0);
+        defer(req, 0, 1);
     } else if (starts_with(path, "/stream")) {
         struct evbuffer *b = echo_body(req);
 
@@ -303,6 +340,7 @@ static struct {
     int last_seq; /* the previous X-Fuzz-Seq */
     int finals;   /* final (non-1xx) responses */
     int own;      /* answers the server made itself */
+    int own_status;
 } C;
 
 static int on_resp_begin(http_parser *p)
@@ -373,6 +411,7 @@ static int on_resp_complete(http_parser *p)
         FUZZ_CHECK(p->status_code >= 400);
         FUZZ_CHECK(C.close);
         C.own++;
+        C.own_status = p->status_code;
     }
     if (C.close)
         C.closed = 1;
@@ -396,7 +435,7 @@ static void check_output(void)
 
     if (dump)
         fprintf(stderr, "--- server output (%zu bytes, split mode %d, %s limits) ---\n%.*s\n---\n",
-                len, R.mode, R.lim == &small_limits ? "small" : "default", (int)len, out);
+                len, R.mode, R.lim_name, (int)len, out);
     memset(&C, 0, sizeof(C));
     http_parser_init(&p, HTTP_RESPONSE);
     n = http_parser_execute(&p, &response_settings, out, len);
@@ -416,6 +455,8 @@ static void check_output(void)
     FUZZ_CHECK(C.last_seq == R.answered);
     FUZZ_CHECK(C.own <= 1);
     FUZZ_CHECK(C.finals == R.answered + C.own);
+    if (R.refused) /* turned away before reading a byte */
+        FUZZ_CHECK(R.seq == 0 && C.own == 1 && C.own_status == 503);
 }
 
 /* ---- driving one connection ------------------------------------------- */
@@ -499,15 +540,47 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+/* Connects a client socket to the server. */
+static int connect_client(void)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+    FUZZ_CHECK(fd >= 0);
+    FUZZ_CHECK(connect(fd, (struct sockaddr *)&addr, addr_len) == 0);
+    return fd;
+}
+
+/*
+ * The input's hash chooses how it is sent:
+ *   bit 0      small limits or the defaults;
+ *   bits 1-3   0-3: one piece, 4-5: pieces of 1-256 bytes, 6: 1-16 byte
+ *              pieces for the first 128 bytes, 7: one piece and an early
+ *              EOF (the client half-closes without waiting for answers);
+ *   bits 4-7   0 (1 in 16): the connection is over a connection limit (an
+ *              idle connection holds the only place; bit 8: total or per
+ *              client) and must be turned away with 503.
+ */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     uint64_t h = fuzz_hash(data, size), rng = h | 1;
-    int mode = (int)(h >> 1 & 7); /* 0-3: one piece, 4-5: pieces, 6: small first, 7: early EOF */
+    int mode = (int)(h >> 1 & 7);
     struct timeval dog = {WATCHDOG_SECONDS, 0};
     struct event *rd, *watchdog;
+    static http_limits lim;
+    int holder = -1;
 
     mode = mode < 4 ? 0 : mode < 6 ? 1 : mode == 6 ? 2 : 3;
-    R.lim = (h & 1) ? &default_limits : &small_limits;
+    lim = (h & 1) ? default_limits : small_limits;
+    R.lim_name = (h & 1) ? "default" : "small";
+    R.refused = (h >> 4 & 15) == 0;
+    if (R.refused && (h >> 8 & 1)) {
+        lim.max_connections = 1;
+        R.lim_name = (h & 1) ? "default, 1 connection" : "small, 1 connection";
+    } else if (R.refused) {
+        lim.max_connections_per_client = 1;
+        R.lim_name = (h & 1) ? "default, 1 per client" : "small, 1 per client";
+    }
+    R.lim = &lim;
     R.client_eof = 0;
     R.seq = R.answered = R.pending = 0;
     R.sent = 0;
@@ -518,14 +591,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Limits are copied into each connection when it is accepted. */
     http_shared_set_limits(shared, R.lim);
 
-    R.client = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    FUZZ_CHECK(R.client >= 0);
-    FUZZ_CHECK(connect(R.client, (struct sockaddr *)&addr, addr_len) == 0);
-    rd = event_new(base, R.client, EV_READ | EV_PERSIST, on_client_read, event_self_cbarg());
     watchdog = evtimer_new(base, on_watchdog, NULL);
-    FUZZ_CHECK(rd != NULL && watchdog != NULL);
-    event_add(rd, NULL);
+    FUZZ_CHECK(watchdog != NULL);
     event_add(watchdog, &dog);
+    if (R.refused) {
+        holder = connect_client();
+        while (http_server_connections(server) < 1)
+            event_base_loop(base, EVLOOP_ONCE);
+    }
+    R.client = connect_client();
+    rd = event_new(base, R.client, EV_READ | EV_PERSIST, on_client_read, event_self_cbarg());
+    FUZZ_CHECK(rd != NULL);
+    event_add(rd, NULL);
 
     while (R.sent < size) {
         size_t piece = next_piece(mode, &rng, size - R.sent);
@@ -533,7 +610,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (n > 0) {
             R.sent += (size_t)n;
-            event_base_loop(base, EVLOOP_NONBLOCK);
+            /* One turn of the loop, so the server sees this piece alone
+             * (EVLOOP_NONBLOCK alone would run on while timers re-arm). */
+            event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
         } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
             event_base_loop(base, EVLOOP_ONCE); /* the server must read on */
         } else {
@@ -545,8 +624,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (!R.early_eof && R.pending > 0 && !R.client_eof)
         event_base_loop(base, EVLOOP_ONCE);
     shutdown(R.client, SHUT_WR);
-    while (!R.client_eof || http_server_connections(server) > 0 || R.pending > 0)
+    while (!R.client_eof || http_server_connections(server) > (holder >= 0) || R.pending > 0)
         event_base_loop(base, EVLOOP_ONCE);
+    if (holder >= 0) {
+        close(holder);
+        while (http_server_connections(server) > 0)
+            event_base_loop(base, EVLOOP_ONCE);
+    }
 
     event_free(watchdog);
     event_free(rd);
