@@ -70,8 +70,9 @@
 #define MARKER "X-Fuzz-Seq"
 
 /* Small limits, so the fuzzer reaches every limit with short inputs, and
- * the server's defaults. Timeouts and connection limits are off: the
- * harness must be deterministic (timing behaviour has unit tests). */
+ * the server's defaults. Timeouts are off: the harness must be
+ * deterministic (timing behaviour has unit tests). Connection limits are
+ * off too, but in the runs that test refusal. */
 static const http_limits small_limits = {
     .max_request_line = 512,
     .max_header_size = 1024,
