@@ -64,8 +64,10 @@ static void errf(errbuf *e, const char *fmt, ...)
     int n;
 
     e->count++;
-    if (e->len + 1 >= e->cap)
-        return; /* full (or no buffer): still counted as an error */
+    /* Full (or no buffer): still counted as an error. A separator needs
+     * room for some of the message after it, or err would end in '\n'. */
+    if (e->len + (e->count > 1 ? 2 : 1) >= e->cap)
+        return;
     if (e->count > 1) {
         e->buf[e->len++] = '\n';
         e->buf[e->len] = '\0';

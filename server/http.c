@@ -1259,15 +1259,32 @@ int http_request_closed(const http_request *req)
 /* ------------------------------------------------------------------ */
 /* The response, for handlers.                                         */
 
-/* Header names are tokens; values must not break the header block. */
+/* RFC 7230 3.2.6: the characters of a token (header names). */
+static int is_tchar(unsigned char ch)
+{
+    return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+           (ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL);
+}
+
+/* Header names are tokens; values hold no control characters but TAB
+ * (RFC 7230 3.2), so nothing can break the header block or make a client
+ * refuse the response. */
 static int header_ok(const char *name, const char *value)
 {
     static const char *framing[] = {"Content-Length", "Transfer-Encoding", "Connection"};
+    const unsigned char *p;
     size_t i;
 
-    if (name[0] == '\0' || name[strcspn(name, " \t\r\n:")] != '\0' ||
-        value[strcspn(value, "\r\n")] != '\0')
+    if (name[0] == '\0')
         return 0;
+    for (p = (const unsigned char *)name; *p != '\0'; p++) {
+        if (!is_tchar(*p))
+            return 0;
+    }
+    for (p = (const unsigned char *)value; *p != '\0'; p++) {
+        if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return 0;
+    }
     for (i = 0; i < sizeof(framing) / sizeof(framing[0]); i++) {
         if (strcasecmp(name, framing[i]) == 0)
             return 0; /* the server owns the message framing */

@@ -1,6 +1,6 @@
 # deps.sh - install the Debian packages a task needs (sourced by scripts/).
 #
-# deps_install GROUP...: GROUP is build, run, test or bench (the benchmark
+# deps_install GROUP...: GROUP is build, run, test, fuzz or bench (the benchmark
 # suite, tests/bench/run: the load generator wrk, perf for profiles, python3). Packages already
 # installed are not touched, so a second run costs nothing and needs no
 # network; missing ones are installed with apt-get (root required).
@@ -11,6 +11,10 @@ DEPS_RUN="postgresql postgresql-client"
 # Chromium, with Khmer glyphs; xsltproc applies the stylesheet offline.
 DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl chromium fonts-khmeros xsltproc valgrind"
 DEPS_BENCH="wrk linux-perf python3 procps"
+# clang with libFuzzer and the sanitizer runtimes (libclang-rt-14-dev holds
+# libclang_rt.fuzzer for Debian 12's clang 14), llvm for llvm-symbolizer
+# (readable stack traces in crash reports).
+DEPS_FUZZ="clang libclang-rt-14-dev llvm"
 
 deps_install() {
     local wanted="" missing="" p
@@ -20,6 +24,7 @@ deps_install() {
             run) wanted="$wanted $DEPS_RUN" ;;
             test) wanted="$wanted $DEPS_TEST" ;;
             bench) wanted="$wanted $DEPS_BENCH" ;;
+            fuzz) wanted="$wanted $DEPS_FUZZ" ;;
             *) echo "deps_install: unknown group '$group'" >&2; return 2 ;;
         esac
     done

@@ -438,6 +438,36 @@ static void test_err_buffer_bounds(void **state)
     config_free(&c);
 }
 
+/* A buffer that ends just after a message has no room for the next one:
+ * err never ends in a dangling '\n' (found by tests/fuzz/fuzz_config). */
+static void test_err_buffer_no_trailing_newline(void **state)
+{
+    config c;
+    char path[512];
+    char full[1024], err[1024];
+    size_t full_len;
+
+    config_defaults(&c);
+    write_tmp(path, sizeof(path), "\x88\n[x]\n", 6);
+    assert_int_equal(config_load_file(&c, path, full, sizeof(full)), -1);
+    full_len = strlen(full);
+    assert_int_equal(count_lines(full), 2);
+    for (size_t len = 1; len <= full_len + 1; len++) {
+        size_t n;
+
+        memset(err, 'Z', sizeof(err));
+        assert_int_equal(config_load_file(&c, path, err, len), -1);
+        n = strlen(err);
+        assert_true(n < len);
+        assert_int_equal(err[len], 'Z');
+        assert_memory_equal(err, full, n);
+        if (n > 0 && err[n - 1] == '\n')
+            fail_msg("err_len %zu: message ends with a newline: \"%s\"", len, err);
+    }
+    unlink(path);
+    config_free(&c);
+}
+
 /* ---- values ---- */
 
 static void test_admin_email_lists(void **state)
@@ -1040,6 +1070,7 @@ int main(void)
         cmocka_unit_test(test_echo_truncated),
         cmocka_unit_test(test_all_errors_reported),
         cmocka_unit_test(test_err_buffer_bounds),
+        cmocka_unit_test(test_err_buffer_no_trailing_newline),
         cmocka_unit_test(test_admin_email_lists),
         cmocka_unit_test(test_quoted_values),
         cmocka_unit_test(test_empty_values),

@@ -87,8 +87,13 @@ static void echo(http_request *req)
     else if (len != 0)
         evbuffer_add_printf(b, "(null body with length)");
     http_add_header(req, "X-Echo", "yes");
-    if (strcmp(http_request_path(req), "/echo") == 0)
-        http_add_header(req, "X-Bad", "a\r\nInjected: yes"); /* must be dropped */
+    if (strcmp(http_request_path(req), "/echo") == 0) {
+        /* All must be dropped: header injection, a name that is not a
+         * token, a control character in a value. */
+        http_add_header(req, "X-Bad", "a\r\nInjected: yes");
+        http_add_header(req, "X-Bad/Name", "v");
+        http_add_header(req, "X-Ctl", "a\001b");
+    }
     http_respond(req, 200, "text/plain", b);
     CHECK(evbuffer_get_length(b) == 0);
     evbuffer_free(b);
@@ -497,6 +502,8 @@ static void test_get(void **state)
     assert_header(&r, "X-Echo", "yes");
     assert_false(header(&r, "X-Bad", value, sizeof(value)));
     assert_false(header(&r, "Injected", value, sizeof(value)));
+    assert_false(header(&r, "X-Bad/Name", value, sizeof(value)));
+    assert_false(header(&r, "X-Ctl", value, sizeof(value)));
     assert_true(header(&r, "Server", value, sizeof(value)));
     assert_true(strncmp(value, "nec-oai/", 8) == 0);
     assert_true(header(&r, "Date", value, sizeof(value)));
