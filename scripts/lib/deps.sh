@@ -4,7 +4,7 @@
 # installed are not touched, so a second run costs nothing and needs no
 # network; missing ones are installed with apt-get (root required).
 
-DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev"
+DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev libjansson-dev libutf8proc-dev iso-codes"
 DEPS_RUN="postgresql postgresql-client"
 DEPS_TEST="libcmocka-dev libxml2-utils python3 python3-lxml libhttp-oai-perl clang-format curl"
 

@@ -65,9 +65,13 @@ static void on_xml_error(void *arg, xmlErrorPtr e)
               "imported");
 }
 
+/* The line of the current node (the parser itself reads ahead). */
 static long line_of(xr *x)
 {
-    return xmlTextReaderGetParserLineNumber(x->r);
+    xmlNodePtr n = xmlTextReaderCurrentNode(x->r);
+    long line = n ? xmlGetLineNo(n) : -1;
+
+    return line > 0 ? line : xmlTextReaderGetParserLineNumber(x->r);
 }
 
 static bool is(const xmlChar *ns, const char *want)
@@ -278,7 +282,8 @@ int parse_xml(adm_parse *p)
     int ret = 0, rc = 0;
 
     record_init(&x.rec);
-    x.r = xmlReaderForFile(p->path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA);
+    x.r =
+        xmlReaderForFile(p->path, NULL, XML_PARSE_NONET | XML_PARSE_NOCDATA | XML_PARSE_BIG_LINES);
     if (x.r == NULL) {
         diag_emit(p->diag, SEV_ERROR, p->path, 0, NULL, NULL, "cannot open or read the file",
                   "check the path and the permissions");
