@@ -56,6 +56,15 @@ static void on_xml_error(void *arg, xmlErrorPtr e)
     if (e == NULL || e->level < XML_ERR_ERROR || x->xml_error)
         return; /* the first error is the one that explains */
     x->xml_error = true;
+    if (e->message && strstr(e->message, "huge text node")) {
+        /* libxml2's limit on one text node (10,000,000 bytes), kept: it
+         * bounds the memory one value can take. */
+        diag_emit(x->p->diag, SEV_ERROR, x->p->path, e->line, NULL, NULL,
+                  "a value is longer than 10000000 bytes",
+                  "shorten it, or link the full text with dc:relation; nothing of the file is "
+                  "imported");
+        return;
+    }
     snprintf(msg, sizeof(msg), "not well-formed XML: %s", e->message ? e->message : "error");
     n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -291,7 +300,9 @@ int parse_xml(adm_parse *p)
         return 0;
     }
     xmlTextReaderSetStructuredErrorHandler(x.r, on_xml_error, &x);
-    while (rc == 0 && (ret = xmlTextReaderRead(x.r)) == 1) {
+    /* After the first XML error nothing more is read: what follows is
+     * not trustworthy and would only add confusing messages. */
+    while (rc == 0 && !x.xml_error && (ret = xmlTextReaderRead(x.r)) == 1) {
         rc = on_node(&x);
         p->bytes = xmlTextReaderByteConsumed(x.r);
     }

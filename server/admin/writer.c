@@ -231,9 +231,13 @@ int writer_file_end(writer *w, bool discard)
 }
 
 /* The upsert. Each statement is set-based; "new" records (not in the
- * database before) skip the comparisons. */
+ * database before) skip the comparisons. Every statement that changes an
+ * existing record notes its id in adm_changed, for the summary (a change
+ * within the second of an earlier one does not move the datestamp, so the
+ * datestamp cannot tell). */
 static const char *const upsert_sql[] = {
     "ANALYZE adm_stage",
+    "CREATE TEMPORARY TABLE adm_changed (id bigint) ON COMMIT DROP",
     "CREATE TEMPORARY TABLE adm_map ON COMMIT DROP AS"
     " SELECT s.ord, s.local_id, s.deleted, s.has_values, s.has_sets, r.id, r.id IS NULL AS is_new"
     " FROM adm_stage s LEFT JOIN records r ON r.local_id = s.local_id WHERE s.kind = 'r'",
@@ -242,40 +246,43 @@ static const char *const upsert_sql[] = {
     " SELECT local_id, coalesce(deleted, false) FROM adm_map WHERE is_new ORDER BY ord",
     "UPDATE adm_map m SET id = r.id FROM records r WHERE m.is_new AND r.local_id = m.local_id",
     "ANALYZE adm_map",
-    "UPDATE records r SET deleted = m.deleted FROM adm_map m"
-    " WHERE NOT m.is_new AND r.id = m.id AND m.deleted IS NOT NULL AND r.deleted <> m.deleted",
+    "WITH c AS (UPDATE records r SET deleted = m.deleted FROM adm_map m"
+    " WHERE NOT m.is_new AND r.id = m.id AND m.deleted IS NOT NULL AND r.deleted <> m.deleted"
+    " RETURNING r.id) INSERT INTO adm_changed SELECT id FROM c",
     "INSERT INTO record_values (record_id, element, seq, value, lang)"
     " SELECT m.id, s.element, s.seq, s.value, s.lang FROM adm_stage s JOIN adm_map m USING (ord)"
-    " WHERE s.kind = 'v' AND m.is_new",
+    " WHERE s.kind = 'v' AND m.is_new ORDER BY m.id, s.element, s.seq",
     /* Existing records: only the differences. */
     "CREATE TEMPORARY TABLE adm_val ON COMMIT DROP AS"
     " SELECT m.id AS record_id, s.element, s.seq, s.value, s.lang"
     " FROM adm_stage s JOIN adm_map m USING (ord) WHERE s.kind = 'v' AND NOT m.is_new",
-    "DELETE FROM record_values v USING adm_map m"
+    "WITH c AS (DELETE FROM record_values v USING adm_map m"
     " WHERE NOT m.is_new AND m.has_values AND v.record_id = m.id AND NOT EXISTS"
     " (SELECT 1 FROM adm_val n WHERE n.record_id = v.record_id AND n.element = v.element"
-    "  AND n.seq = v.seq)",
-    "UPDATE record_values v SET value = n.value, lang = n.lang FROM adm_val n"
+    "  AND n.seq = v.seq) RETURNING v.record_id) INSERT INTO adm_changed SELECT record_id FROM c",
+    "WITH c AS (UPDATE record_values v SET value = n.value, lang = n.lang FROM adm_val n"
     " WHERE v.record_id = n.record_id AND v.element = n.element AND v.seq = n.seq"
-    " AND (v.value <> n.value OR v.lang IS DISTINCT FROM n.lang)",
-    "INSERT INTO record_values (record_id, element, seq, value, lang)"
+    " AND (v.value <> n.value OR v.lang IS DISTINCT FROM n.lang) RETURNING v.record_id)"
+    " INSERT INTO adm_changed SELECT record_id FROM c",
+    "WITH c AS (INSERT INTO record_values (record_id, element, seq, value, lang)"
     " SELECT n.record_id, n.element, n.seq, n.value, n.lang FROM adm_val n WHERE NOT EXISTS"
     " (SELECT 1 FROM record_values v WHERE v.record_id = n.record_id AND v.element = n.element"
-    "  AND v.seq = n.seq)",
-    "DELETE FROM record_sets rs USING adm_map m"
+    "  AND v.seq = n.seq) RETURNING record_id) INSERT INTO adm_changed SELECT record_id FROM c",
+    "WITH c AS (DELETE FROM record_sets rs USING adm_map m"
     " WHERE NOT m.is_new AND m.has_sets AND rs.record_id = m.id AND NOT EXISTS"
-    " (SELECT 1 FROM adm_stage s WHERE s.kind = 's' AND s.ord = m.ord AND s.value = rs.spec)",
+    " (SELECT 1 FROM adm_stage s WHERE s.kind = 's' AND s.ord = m.ord AND s.value = rs.spec)"
+    " RETURNING rs.record_id) INSERT INTO adm_changed SELECT record_id FROM c",
     "INSERT INTO record_sets (record_id, spec)"
     " SELECT DISTINCT m.id, s.value FROM adm_stage s JOIN adm_map m USING (ord)"
-    " WHERE s.kind = 's' ON CONFLICT DO NOTHING",
+    " WHERE s.kind = 's' AND m.is_new",
+    "WITH c AS (INSERT INTO record_sets (record_id, spec)"
+    " SELECT DISTINCT m.id, s.value FROM adm_stage s JOIN adm_map m USING (ord)"
+    " WHERE s.kind = 's' AND NOT m.is_new ON CONFLICT DO NOTHING RETURNING record_id)"
+    " INSERT INTO adm_changed SELECT record_id FROM c",
 };
 
-/* A row written by this transaction has its xid as xmin: that tells the
- * records whose datestamp the triggers moved. */
-static const char *const counts_sql =
-    "SELECT count(*), count(*) FILTER (WHERE m.is_new),"
-    " count(*) FILTER (WHERE NOT m.is_new AND r.xmin::text = (txid_current() % 4294967296)::text)"
-    " FROM adm_map m JOIN records r ON r.id = m.id";
+static const char *const counts_sql = "SELECT count(*), count(*) FILTER (WHERE is_new),"
+                                      " (SELECT count(DISTINCT id) FROM adm_changed) FROM adm_map";
 
 static int counts(writer *w, writer_counts *c)
 {
