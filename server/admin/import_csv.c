@@ -263,9 +263,13 @@ static int header_column(csv *c, const field *fl, column *col, bool *seen_id, bo
         return 0;
     }
     if (at) {
-        col->lang = strndup(at + 1, n - (size_t)(at + 1 - name));
+        size_t len = n - (size_t)(at + 1 - name);
+        /* The field buffer is not NUL-terminated: no strndup. */
+        col->lang = malloc(len + 1);
         if (col->lang == NULL)
             return -1;
+        memcpy(col->lang, at + 1, len);
+        col->lang[len] = '\0';
         if (!check_lang_tag(col->lang)) {
             snprintf(msg, sizeof(msg), "unknown language tag '%.20s' in column '%.60s'", col->lang,
                      name);

@@ -22,6 +22,19 @@ const char *dc_element(const char *s, size_t len)
     return NULL;
 }
 
+/* A NUL-terminated copy of len bytes that need not be NUL-terminated
+ * (strndup would look for a NUL past them: parser buffers have none). */
+static char *copy_n(const char *s, size_t len)
+{
+    char *c = malloc(len + 1);
+
+    if (c) {
+        memcpy(c, s, len);
+        c[len] = '\0';
+    }
+    return c;
+}
+
 void record_init(adm_record *r)
 {
     memset(r, 0, sizeof(*r));
@@ -63,7 +76,7 @@ static int fill_value(adm_value *v, const char *element, const char *value, size
                       const char *lang, long line)
 {
     v->element = element;
-    v->value = strndup(value, len);
+    v->value = copy_n(value, len);
     v->lang = lang ? strdup(lang) : NULL;
     v->line = line;
     if (v->value == NULL || (lang && v->lang == NULL)) {
@@ -106,7 +119,7 @@ int record_add_set(adm_record *r, const char *spec, size_t len, long line)
 {
     if (grow((void **)&r->sets, &r->cap_sets, r->n_sets, sizeof(adm_set)) < 0)
         return -1;
-    r->sets[r->n_sets].spec = strndup(spec, len);
+    r->sets[r->n_sets].spec = copy_n(spec, len);
     if (r->sets[r->n_sets].spec == NULL)
         return -1;
     r->sets[r->n_sets].line = line;
@@ -117,7 +130,7 @@ int record_add_set(adm_record *r, const char *spec, size_t len, long line)
 
 int record_set_id(adm_record *r, const char *id, size_t len, long line)
 {
-    char *copy = strndup(id, len);
+    char *copy = copy_n(id, len);
 
     if (copy == NULL)
         return -1;

@@ -61,7 +61,13 @@ static int exec_ok(PGconn *db, const char *sql, const char *what)
 }
 
 static const char *const begin_sql =
+    /* The staging tables are temporary: they live in temp_buffers (8 MB
+     * by default, settable only before a session's first temporary
+     * table), and a million records' transition tables and hash joins in
+     * work_mem. Both are per session and allocated only as used. */
+    "SET temp_buffers = '1GB';"
     "BEGIN;"
+    "SET LOCAL work_mem = '256MB';"
     "SELECT pg_advisory_xact_lock(" IMPORT_LOCK_KEY ");"
     /* An import of a million records runs longer than any per-query
      * timeout a role may have. */
@@ -251,7 +257,7 @@ static const char *const upsert_sql[] = {
     " RETURNING r.id) INSERT INTO adm_changed SELECT id FROM c",
     "INSERT INTO record_values (record_id, element, seq, value, lang)"
     " SELECT m.id, s.element, s.seq, s.value, s.lang FROM adm_stage s JOIN adm_map m USING (ord)"
-    " WHERE s.kind = 'v' AND m.is_new ORDER BY m.id, s.element, s.seq",
+    " WHERE s.kind = 'v' AND m.is_new",
     /* Existing records: only the differences. */
     "CREATE TEMPORARY TABLE adm_val ON COMMIT DROP AS"
     " SELECT m.id AS record_id, s.element, s.seq, s.value, s.lang"
