@@ -296,6 +296,12 @@ static int finish(run *r, bool write)
     bool ok = r->diag.errors == 0;
     bool commit = write && (ok || (r->o->partial && r->staged > 0));
 
+    if (commit && r->tty) {
+        /* The set-based writing is most of a large import's time. */
+        fprintf(stderr, "\r\033[K%lld records read; writing them to the database...",
+                r->records);
+        r->diag.progress_shown = true;
+    }
     if (write && writer_finish(r->w, commit, &c) < 0) {
         r->w = NULL;
         return ADM_FAILED;
