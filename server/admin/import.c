@@ -298,8 +298,7 @@ static int finish(run *r, bool write)
 
     if (commit && r->tty) {
         /* The set-based writing is most of a large import's time. */
-        fprintf(stderr, "\r\033[K%lld records read; writing them to the database...",
-                r->records);
+        fprintf(stderr, "\r\033[K%lld records read; writing them to the database...", r->records);
         r->diag.progress_shown = true;
     }
     if (write && writer_finish(r->w, commit, &c) < 0) {
@@ -307,7 +306,8 @@ static int finish(run *r, bool write)
         return ADM_FAILED;
     }
     r->w = NULL;
-    if (r->o->output == OUT_JSON)
+    /* The JSON report is validate's; import reports as text. */
+    if (r->o->output == OUT_JSON && !write)
         summary_json(r);
     else if (!r->o->quiet || !ok)
         summary_human(r, write, commit, &c);

@@ -199,6 +199,12 @@ int writer_stage(writer *w, const adm_record *r)
     if (stage_values(w, r, ord) < 0)
         return -1;
     for (size_t i = 0; i < r->n_sets; i++) {
+        /* A set named twice is one membership (no DISTINCT needed in SQL). */
+        size_t j = 0;
+        while (j < i && strcmp(r->sets[j].spec, r->sets[i].spec) != 0)
+            j++;
+        if (j < i)
+            continue;
         if (put_str(w, ord) < 0 || put_str(w, "\ts\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t") < 0 ||
             put_text(w, r->sets[i].spec) < 0 || put_str(w, "\t\\N\n") < 0)
             return -1;
@@ -279,10 +285,10 @@ static const char *const upsert_sql[] = {
     " (SELECT 1 FROM adm_stage s WHERE s.kind = 's' AND s.ord = m.ord AND s.value = rs.spec)"
     " RETURNING rs.record_id) INSERT INTO adm_changed SELECT record_id FROM c",
     "INSERT INTO record_sets (record_id, spec)"
-    " SELECT DISTINCT m.id, s.value FROM adm_stage s JOIN adm_map m USING (ord)"
+    " SELECT m.id, s.value FROM adm_stage s JOIN adm_map m USING (ord)"
     " WHERE s.kind = 's' AND m.is_new",
     "WITH c AS (INSERT INTO record_sets (record_id, spec)"
-    " SELECT DISTINCT m.id, s.value FROM adm_stage s JOIN adm_map m USING (ord)"
+    " SELECT m.id, s.value FROM adm_stage s JOIN adm_map m USING (ord)"
     " WHERE s.kind = 's' AND NOT m.is_new ON CONFLICT DO NOTHING RETURNING record_id)"
     " INSERT INTO adm_changed SELECT record_id FROM c",
 };

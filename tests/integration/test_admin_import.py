@@ -208,6 +208,16 @@ class Transactions(unittest.TestCase):
         self.assertIn('imported 3 records: 3 new', res.out)
         self.assertIn('%s:2: date:' % path, res.err)
 
+    def test_set_named_twice_is_one_membership(self):
+        path = write(TMP, 'twice.jsonl', '{"id":"tx-twice","sets":["type:law","type:law"],'
+                     '"title":"Twice","description":"d","language":"en","rights":"r",'
+                     '"type":"Text"}\n')
+        res = run_admin(ENV.db, 'import', path)
+        self.assertEqual(res.status, 0, res)
+        self.assertEqual(harvested(ENV)['tx-twice'][1], ['type:law'])
+        res = run_admin(ENV.db, 'import', path)
+        self.assertIn('0 new, 0 changed, 1 unchanged', res.out)
+
     def test_errors_across_files(self):
         good = write(TMP, 'good.jsonl', self.GOOD % (10, 10) + '\n')
         bad = write(TMP, 'bad.csv', 'id,title\ntx-11,"unclosed\n')
