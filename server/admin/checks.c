@@ -610,9 +610,11 @@ static void check_types(ctx *c, bool map_types)
         if (!kind_dcmi)
             kind_dcmi = nec_kind_type(r->vals[i].value);
         if (!kind_dcmi && dcmi_type_ci(r->vals[i].value)) {
-            snprintf(msg, sizeof(msg), "'%s' is not spelt as in the DCMI Type Vocabulary",
-                     r->vals[i].value);
-            warn(c, line, "type", dcmi_type_ci(r->vals[i].value), msg);
+            char fix[64], e[ECHO_MAX + 8];
+            echo(e, sizeof(e), r->vals[i].value);
+            snprintf(msg, sizeof(msg), "'%s' is not spelt as in the DCMI Type Vocabulary", e);
+            snprintf(fix, sizeof(fix), "write '%s'", dcmi_type_ci(r->vals[i].value));
+            warn(c, line, "type", fix, msg);
             return;
         }
     }
