@@ -181,6 +181,35 @@ class Generate(unittest.TestCase):
         self.assertEqual(db1.query(q), db2.query(q))
 
 
+class Progress(unittest.TestCase):
+    def test_progress_on_a_terminal_summary_otherwise(self):
+        import pty
+        path = write(TMP, 'progress.csv', subprocess.run(
+            [admin_binary(), 'generate', '3000'], stdout=subprocess.PIPE, check=True).stdout)
+        master, slave = pty.openpty()
+        p = subprocess.Popen([admin_binary(), '--db', ENV.db.conninfo, 'validate', path],
+                             stdout=subprocess.PIPE, stderr=slave)
+        os.close(slave)
+        out, _ = p.communicate(timeout=60)
+        tty = b''
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            tty += chunk
+        os.close(master)
+        self.assertEqual(p.returncode, 0)
+        self.assertRegex(tty, rb'\r\x1b\[K3000 records, \d+/s, 100%, ETA 0:00')
+        self.assertIn(b'3000 records in 1 file: 0 errors', out)
+        # Not a terminal: no progress line, just the summary.
+        res = run_admin(ENV.db, 'validate', path)
+        self.assertNotIn('\r', res.err + res.out)
+        self.assertEqual(res.out.count('\n'), 1, res)
+
+
 class Settings(unittest.TestCase):
     def test_server_config_file(self):
         """The server's settings file works as it is (no token secret needed)."""
