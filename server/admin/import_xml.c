@@ -236,6 +236,8 @@ static int record_element(xr *x, const xmlChar *ns, const char *name, int depth)
     if (is(ns, OAI_NS) && strcmp(name, "header") == 0) {
         xmlChar *status = xmlTextReaderGetAttribute(x->r, (const xmlChar *)"status");
         x->header_depth = depth;
+        /* A header lists all of a record's sets: none listed, none kept. */
+        x->rec.has_sets = true;
         x->rec.deleted = status && strcmp((const char *)status, "deleted") == 0;
         xmlFree(status);
     } else if (is(ns, OAI_DC_NS) && strcmp(name, "dc") == 0) {

@@ -171,6 +171,21 @@ class Upsert(unittest.TestCase):
                          {k: v for k, v in before.items() if not k.startswith('rt-ups')})
         RoundTrip.check_round_trip(self, records, harvested(ENV))
 
+        # An OAI header without setSpecs means: no sets.
+        page = ('<?xml version="1.0"?><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">'
+                '<ListRecords><record><header><identifier>oai:x.org:%s</identifier>'
+                '<datestamp>2020-01-01</datestamp></header><metadata>'
+                '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" '
+                'xmlns:dc="http://purl.org/dc/elements/1.1/">%s</oai_dc:dc></metadata>'
+                '</record></ListRecords></OAI-PMH>')
+        dc = ''.join('<dc:%s%s>%s</dc:%s>' % (e, ' xml:lang="%s"' % lang if lang else '',
+                                              v.replace('&', '&amp;').replace('<', '&lt;'), e)
+                     for e, v, lang in records[1]['values'])
+        res = run_admin(ENV.db, 'import', write(TMP, 'ups.xml', page % (records[1]['id'], dc)))
+        self.assertIn('0 new, 1 changed, 0 unchanged', res.out)
+        self.assertEqual(harvested(ENV)[records[1]['id']][1], [])
+        records[1]['sets'] = []
+
         # Removing values and a set is a change too.
         records[0]['values'] = records[0]['values'][:-1]
         records[0]['sets'] = ['type:law']
