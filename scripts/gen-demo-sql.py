@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
 """Generate the demo collection: sql/demo/010_sets.sql and 020_records.sql.
 
-    python3 scripts/gen-demo-sql.py          # rewrite both files
+    python3 scripts/gen-demo-sql.py          # rewrite the files
     python3 scripts/gen-demo-sql.py --check  # exit 1 if they are out of date
+
+It also writes the same records as data/nec-sample.jsonl, the JSON Lines
+format of the cataloguers' tool, so the collection can be loaded with
+`oai-admin import data/nec-sample.jsonl` (after loading 010_sets.sql or
+creating the sets): same values, languages, sets and tombstones; only the
+datestamp history (below) is the SQL files' own.
 
 A synthetic but realistic sample of the National Election Committee (NEC)
 E-Library: laws, royal decrees, sub-decrees, regulations, procedures,
@@ -30,6 +36,7 @@ All datestamps lie between 2019-01-14 and 2026-10-31.
 
 import argparse
 import datetime as dt
+import json
 import pathlib
 import random
 import sys
@@ -38,6 +45,7 @@ import unicodedata
 SEED = 19980726
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "sql" / "demo"
+DATA_DIR = ROOT / "data"
 BASE_URL = "https://elibrary.nec.gov.kh/items/"
 LAST_DATESTAMP = dt.datetime(2026, 10, 31, 23, 59, 59)
 FIRST_IMPORT = dt.datetime(2019, 1, 14, 2, 15, 7)
@@ -727,6 +735,18 @@ def records_sql(order):
     return "\n".join(lines) + "\n"
 
 
+def records_jsonl(order):
+    """One JSON object per record, in the shape oai-admin imports."""
+    lines = []
+    for r in order:
+        obj = {"id": r.local_id, "sets": r.sets(), "deleted": r.deleted}
+        for element, _seq, value, lang in r.values():
+            obj.setdefault(element, []).append(
+                {"value": check_text(value), "lang": lang} if lang else value)
+        lines.append(json.dumps(obj, ensure_ascii=False, separators=(",", ":")))
+    return "\n".join(lines) + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="only check that the files are up to date")
@@ -746,13 +766,15 @@ def main():
     assert not order[0].deleted
 
     sets_text, n_sets = sets_sql()
-    files = {OUT_DIR / "010_sets.sql": sets_text, OUT_DIR / "020_records.sql": records_sql(order)}
+    files = {OUT_DIR / "010_sets.sql": sets_text, OUT_DIR / "020_records.sql": records_sql(order),
+             DATA_DIR / "nec-sample.jsonl": records_jsonl(order)}
     if args.check:
         stale = [p for p, text in files.items() if not p.exists() or p.read_text(encoding="utf-8") != text]
         for p in stale:
             print(f"{p.relative_to(ROOT)} is out of date: run scripts/gen-demo-sql.py", file=sys.stderr)
         return 1 if stale else 0
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
     for p, text in files.items():
         p.write_text(text, encoding="utf-8")
     deleted = sum(r.deleted for r in records)

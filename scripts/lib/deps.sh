@@ -5,7 +5,7 @@
 # installed are not touched, so a second run costs nothing and needs no
 # network; missing ones are installed with apt-get (root required).
 
-DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev libxslt1-dev"
+DEPS_BUILD="gcc make cmake pkg-config libevent-dev libpq-dev libxml2-dev libssl-dev zlib1g-dev libhttp-parser-dev libxslt1-dev libjansson-dev libutf8proc-dev iso-codes"
 DEPS_RUN="postgresql postgresql-client"
 # chromium + fonts-khmeros: the browser-view test renders pages in headless
 # Chromium, with Khmer glyphs; xsltproc applies the stylesheet offline.
