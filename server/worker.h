@@ -24,8 +24,8 @@ typedef struct {
     const config *cfg;
     token_keys keys;
     http_shared *http;
-    evutil_socket_t listen_fd;
-    int shutdown_timeout; /* seconds in-flight responses get on SIGTERM */
+    evutil_socket_t listen_fd; /* each worker duplicates it; closed once they run */
+    int shutdown_timeout;      /* seconds in-flight responses get on SIGTERM */
 } server_state;
 
 typedef struct worker {

@@ -225,5 +225,19 @@ class SilentDatabase(OutageBase):
             listener.close()
 
 
+class SlowQuery(OutageBase):
+    """A query that runs too long (a lock, an overloaded database) is
+    cancelled at statement_timeout and answered 503, not held."""
+
+    def test_statement_timeout(self):
+        slow = ENV.new_database('slow', migrate=False)
+        slow.sql("CREATE VIEW records AS SELECT 1::bigint AS id, 'x'::text AS local_id, "
+                 "now() AS datestamp, false AS deleted FROM pg_sleep(30);")
+        srv = ENV.new_server(db=slow, file_settings={'database.statement_timeout': 300})
+        took = self.assert_503(srv.client(), 'verb=Identify', bound=0.3 + 1.0)
+        figure('503 for a query cut at statement_timeout 300 ms: %.2f s' % took)
+        self.assertTrue(srv.alive())
+
+
 if __name__ == '__main__':
     harness.main()

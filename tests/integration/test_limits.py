@@ -116,8 +116,13 @@ class ConfiguredSizes(unittest.TestCase):
 
 class ConnectionLimits(unittest.TestCase):
     def hold(self, address, port, n):
-        socks = [connect_from(address, port) for _ in range(n)]
-        time.sleep(0.2)  # accepted and counted
+        """n keep-alive connections from address, each with a request
+        served (so accepted and counted for sure)."""
+        socks = []
+        for _ in range(n):
+            socks.append(connect_from(address, port))
+            raw = exchange(socks[-1], b'GET /oai?verb=Identify HTTP/1.1\r\nHost: x\r\n\r\n')
+            self.assertEqual(raw.status, 200)
         return socks
 
     def assert_refused(self, address, port):

@@ -110,9 +110,18 @@ class Migration(unittest.TestCase):
             psql = harness._bash_pg('pg_client', 'psql').stdout.decode().strip()
             first = subprocess.Popen(
                 [psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', cluster.conninfo('a'),
-                 '-c', 'BEGIN', '-f', MIGRATION, '-c', 'SELECT pg_sleep(1.5)', '-c', 'COMMIT'],
-                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            time.sleep(0.5)  # inside its transaction, the roles created, not committed
+                 '-c', 'BEGIN', '-f', MIGRATION, '-c', 'SELECT pg_sleep(3)', '-c', 'COMMIT'],
+                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                env=dict(os.environ, PGAPPNAME='oai-roles-first'))
+            # Wait until it sleeps inside its transaction: roles created, not
+            # committed.
+            deadline = time.monotonic() + 30
+            while cluster.psql('postgres', "SELECT count(*) FROM pg_stat_activity WHERE "
+                               "application_name = 'oai-roles-first' AND state = 'active' "
+                               "AND query LIKE '%pg_sleep%'", extra=['-At']).strip() != '1':
+                self.assertIsNone(first.poll(), 'the first migration ended early')
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
             t = time.monotonic()
             second = subprocess.run(
                 [psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-1', '-d', cluster.conninfo('b'),

@@ -181,7 +181,8 @@ class Term(unittest.TestCase):
         s.settimeout(10)
         s.connect(('127.0.0.1', srv.port))
         try:
-            s.sendall(b'GET /oai?verb=ListRecords&metadataPrefix=oai_dc HTTP/1.1\r\nHost: x\r\n\r\n')
+            s.sendall(b'GET /oai?verb=ListRecords&metadataPrefix=oai_dc HTTP/1.1\r\n'
+                      b'Host: x\r\n\r\n')
             self.assertTrue(s.recv(100).startswith(b'HTTP/1.1 200'))
             time.sleep(0.2)
             t0 = time.monotonic()
