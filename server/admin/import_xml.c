@@ -27,7 +27,6 @@
 #define OAI_NS "http://www.openarchives.org/OAI/2.0/"
 #define OAI_DC_NS "http://www.openarchives.org/OAI/2.0/oai_dc/"
 #define DC_NS "http://purl.org/dc/elements/1.1/"
-#define XML_NS "http://www.w3.org/XML/1998/namespace"
 
 typedef struct {
     adm_parse *p;
@@ -144,7 +143,7 @@ static int header_child(xr *x, const char *name)
 static int dc_child(xr *x, const xmlChar *ns, const char *name, int depth)
 {
     const char *element = is(ns, DC_NS) ? dc_element(name, strlen(name)) : NULL;
-    xmlChar *lang;
+    const xmlChar *lang;
     char *text;
     char msg[160];
     int rc = 0;
@@ -161,13 +160,13 @@ static int dc_child(xr *x, const xmlChar *ns, const char *name, int depth)
         return 0;
     }
     x->rec.has_values = true;
-    lang = xmlTextReaderGetAttributeNs(x->r, (const xmlChar *)"lang", (const xmlChar *)XML_NS);
+    /* The xml:lang in scope: on the element or inherited (oai_dc:dc). */
+    lang = xmlTextReaderConstXmlLang(x->r);
     text = element_text(x);
     if (text[0] != '\0')
         rc = record_add_value(&x->rec, element, text, strlen(text),
                               lang && lang[0] ? (const char *)lang : NULL, line_of(x));
     xmlFree(text);
-    xmlFree(lang);
     return rc;
 }
 

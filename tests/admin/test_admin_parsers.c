@@ -262,11 +262,16 @@ static void test_xml_list_records(void **state)
           "<datestamp>2020-01-01T00:00:00Z</datestamp></header></record>\n"
           "<record><header><identifier>x-3</identifier><datestamp>2020-01-01</datestamp></header>"
           "<metadata><marc xmlns=\"http://www.loc.gov/MARC21/slim\"/></metadata></record>\n"
+          "<record><header><identifier>x-4</identifier><datestamp>2020-01-01</datestamp>"
+          "</header><metadata><oai_dc:dc xmlns:oai_dc=\"http://www.openarchives.org/OAI/2.0/"
+          "oai_dc/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xml:lang=\"km\">"
+          "<dc:title>ក</dc:title><dc:title xml:lang=\"en\">A</dc:title><dc:date xml:lang=\"\">"
+          "2023</dc:date></oai_dc:dc></metadata></record>\n"
           "<resumptionToken cursor=\"0\">more</resumptionToken>"
           "</ListRecords></OAI-PMH>\n",
           parse_xml);
     assert_false(r.p.fatal);
-    assert_int_equal(r.g.n, 3);
+    assert_int_equal(r.g.n, 4);
     assert_string_equal(r.g.id[0], "x-1");
     assert_string_equal(r.g.vals[0], "title@km=ច្បាប់|title=Law & order|date=2023|");
     assert_string_equal(r.g.sets[0], "type:law ");
@@ -275,7 +280,9 @@ static void test_xml_list_records(void **state)
     assert_string_equal(r.g.id[1], "x-2");
     assert_int_equal(r.g.deleted[1], 1);
     assert_int_equal(r.g.errors[2], 1); /* not oai_dc */
-    assert_int_equal(r.d.warnings, 1);  /* one page of a longer list */
+    /* xml:lang is inherited; xml:lang="" means none. */
+    assert_string_equal(r.g.vals[3], "title@km=ក|title@en=A|date=2023|");
+    assert_int_equal(r.d.warnings, 1); /* one page of a longer list */
     done(&r);
 }
 
