@@ -9,8 +9,8 @@
  * the stored tag and MODS's own lang attribute with the ISO 639-2/B code, on
  * the element that holds the text. docs/crosswalks.md has the table.
  *
- * MODS has a required order for nothing but needs at least one element; the
- * format requires a title (metadata.c), so titleInfo is always there.
+ * MODS imposes no element order but needs at least one element; the format
+ * requires a title (metadata.c), so there is always a titleInfo.
  */
 #include "formats.h"
 
