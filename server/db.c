@@ -39,6 +39,14 @@
     "EXISTS (SELECT 1 FROM record_sets s WHERE s.record_id = r.id AND "                            \
     "(s.spec = " param " OR starts_with(s.spec, " param " || ':')))"
 
+/* A record r the harvest's metadata format can disseminate
+ * (metadata_format.requires, the element given as param, NULL for none):
+ * deleted records (a header only) and records with a value of that element
+ * that has text, i.e. a character above U+0020 (dc_value_has_text). */
+#define FORMAT_OK(param)                                                                           \
+    "(" param "::text IS NULL OR r.deleted OR EXISTS (SELECT 1 FROM record_values fv "             \
+    "WHERE fv.record_id = r.id AND fv.element = " param " AND fv.value ~ '[^\\x01-\\x20]'))"
+
 #define LIST_RECORDS(set_filter)                                                                   \
     "SELECT " RECORD_COLUMNS(                                                                      \
         "$5::boolean") "FROM records r "                                                           \
@@ -53,13 +61,14 @@ static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_RECORD_EXISTS] = "SELECT deleted FROM records WHERE local_id = $1",
     [DB_GET_RECORD] =
         "SELECT " RECORD_COLUMNS("$2::boolean") "FROM records r WHERE r.local_id = $1",
-    [DB_LIST_RECORDS] = LIST_RECORDS(""),
-    [DB_LIST_RECORDS_SET] = LIST_RECORDS("AND " IN_SET("$6")),
+    [DB_LIST_RECORDS] = LIST_RECORDS("AND " FORMAT_OK("$6")),
+    [DB_LIST_RECORDS_SET] = LIST_RECORDS("AND " IN_SET("$6") " AND " FORMAT_OK("$7")),
     [DB_COUNT_RECORDS] = "SELECT count(*) FROM records r WHERE r.datestamp >= to_timestamp($1) "
-                         "AND r.datestamp <= to_timestamp($2)",
-    [DB_COUNT_RECORDS_SET] = "SELECT count(*) FROM records r "
-                             "WHERE r.datestamp >= to_timestamp($1) "
-                             "AND r.datestamp <= to_timestamp($2) AND " IN_SET("$3"),
+                         "AND r.datestamp <= to_timestamp($2) AND " FORMAT_OK("$3"),
+    [DB_COUNT_RECORDS_SET] =
+        "SELECT count(*) FROM records r "
+        "WHERE r.datestamp >= to_timestamp($1) "
+        "AND r.datestamp <= to_timestamp($2) AND " IN_SET("$3") " AND " FORMAT_OK("$4"),
     [DB_LIST_SETS] = "SELECT s.spec, s.name, d.value, d.lang FROM "
                      "(SELECT spec, name FROM sets WHERE spec > $1 ORDER BY spec LIMIT $2) s "
                      "LEFT JOIN set_descriptions d ON d.spec = s.spec ORDER BY s.spec, d.seq",

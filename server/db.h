@@ -28,14 +28,15 @@ typedef enum {
     /* A record row, see DB_COL_*: ($1 local_id, $2 with metadata bool). */
     DB_GET_RECORD,
     /* Record rows, one per record, see DB_COL_*: ($1 after_datestamp
-     * epoch, $2 after_id,
-     * $3 until epoch, $4 limit, $5 with metadata bool). */
+     * epoch, $2 after_id, $3 until epoch, $4 limit, $5 with metadata bool,
+     * $6 the element the metadata format requires or NULL: only records
+     * available in it). */
     DB_LIST_RECORDS,
-    /* Same, with $6 setSpec (the set and its descendants). */
+    /* Same, with $6 setSpec (the set and its descendants), $7 the element. */
     DB_LIST_RECORDS_SET,
-    /* count(*) of records: ($1 from epoch, $2 until epoch). */
+    /* count(*) of records: ($1 from epoch, $2 until epoch, $3 element). */
     DB_COUNT_RECORDS,
-    /* ($1 from, $2 until, $3 setSpec). */
+    /* ($1 from, $2 until, $3 setSpec, $4 element). */
     DB_COUNT_RECORDS_SET,
     /* Sets after $1 (spec, '' for the first page), $2 limit:
      * spec, name, description value, description lang (one row per description). */

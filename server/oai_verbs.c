@@ -187,6 +187,28 @@ static void write_record(struct evbuffer *out, const oai_ctx *ctx, const metadat
     add_str(out, "</record>");
 }
 
+/* Whether the record in a row can be disseminated in fmt (formats may
+ * require a value, metadata_format.requires). A deleted record always can:
+ * it is only a header. The row must have been fetched with metadata. */
+static int record_available(const metadata_format *fmt, const PGresult *res, int row)
+{
+    size_t len = (size_t)PQgetlength(res, row, DB_COL_DC);
+    dc_value vals[MAX_VALUES_PER_RECORD];
+    char *copy;
+    int n, ok;
+
+    if (PQgetvalue(res, row, DB_COL_DELETED)[0] == 't' || metadata_format_available(fmt, NULL, 0))
+        return 1;
+    copy = malloc(len + 1);
+    if (copy == NULL)
+        return 0;
+    memcpy(copy, PQgetvalue(res, row, DB_COL_DC), len + 1);
+    n = db_split_dc(copy, vals, MAX_VALUES_PER_RECORD);
+    ok = n > 0 && metadata_format_available(fmt, vals, (size_t)n);
+    free(copy);
+    return ok;
+}
+
 /* ------------------------------------------------------------------------ */
 /* Resumption                                                               */
 /* ------------------------------------------------------------------------ */
@@ -353,38 +375,47 @@ static verb_result verb_identify(const oai_ctx *ctx, struct evbuffer *out)
 static verb_result verb_list_metadata_formats(const oai_ctx *ctx, const oai_request *req,
                                               struct evbuffer *out, oai_error *err)
 {
-    size_t i;
+    PGresult *res = NULL;
+    size_t i, listed = 0;
 
     if (req->identifier != NULL) {
         const char *local = local_part(ctx, req->identifier);
-        const char *params[1] = {local};
-        int unavailable, found;
-        PGresult *res;
+        /* The record with its values: a format may require one (below). */
+        const char *params[2] = {local, "true"};
+        int unavailable;
 
         if (local == NULL)
             goto unknown;
-        res = db_query(ctx->db, DB_RECORD_EXISTS, 1, params, &unavailable);
+        res = db_query(ctx->db, DB_GET_RECORD, 2, params, &unavailable);
         if (res == NULL)
             return db_failed(unavailable);
-        found = PQntuples(res) > 0;
-        PQclear(res);
-        if (!found)
+        if (PQntuples(res) == 0) {
+            PQclear(res);
             goto unknown;
+        }
     }
-    /* Every format is rendered from the same stored Dublin Core, so every
-     * item can be disseminated in every format (a deleted one has only a
-     * header, but the format is still "supported" for it). */
+    /* For an item, only the formats it can be disseminated in (a deleted
+     * one, only a header, in every format). */
     add_str(out, "<ListMetadataFormats>");
     for (i = 0; i < metadata_format_count(); i++) {
         const metadata_format *f = metadata_format_at(i);
 
+        if (res != NULL && !record_available(f, res, 0))
+            continue;
         add_str(out, "<metadataFormat>");
         xml_element(out, "metadataPrefix", f->prefix);
         xml_element(out, "schema", f->schema);
         xml_element(out, "metadataNamespace", f->namespace);
         add_str(out, "</metadataFormat>");
+        listed++;
     }
     add_str(out, "</ListMetadataFormats>");
+    PQclear(res);
+    if (listed == 0) {
+        oai_error_set(err, OAI_NO_METADATA_FORMATS,
+                      "This item cannot be disseminated in any metadata format.");
+        return VERB_OAI_ERROR;
+    }
     return VERB_DONE;
 
 unknown:
@@ -422,6 +453,14 @@ static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, s
     if (PQntuples(res) == 0) {
         PQclear(res);
         goto unknown;
+    }
+    if (!record_available(fmt, res, 0)) {
+        PQclear(res);
+        oai_error_set(err, OAI_CANNOT_DISSEMINATE_FORMAT,
+                      "This item cannot be disseminated in %s (it has no %s); "
+                      "ListMetadataFormats with its identifier lists the formats it can.",
+                      fmt->prefix, fmt->requires != NULL ? fmt->requires : "what it needs");
+        return VERB_OAI_ERROR;
     }
     add_str(out, "<GetRecord>");
     write_record(out, ctx, fmt, res, 0);
@@ -480,11 +519,21 @@ static int list_query_from_args(const oai_ctx *ctx, const oai_request *req, oai_
     return 0;
 }
 
+/* The element a record needs to be listed in the harvest's format
+ * (metadata_format.requires; the last parameter of the list and count
+ * statements), or NULL. */
+static const char *format_requires(const oai_token *q)
+{
+    const metadata_format *f = metadata_format_find(q->metadata_prefix);
+
+    return f != NULL ? f->requires : NULL;
+}
+
 static PGresult *list_page(const oai_ctx *ctx, const oai_token *q, int with_metadata, int limit,
                            int *unavailable)
 {
     char after[24], id[24], until[24], lim[16];
-    const char *params[6] = {after, id, until, lim, with_metadata ? "true" : "false", q->set};
+    const char *params[7] = {after, id, until, lim, with_metadata ? "true" : "false", q->set, NULL};
 
     /* The first page starts at `from` itself, later pages strictly after
      * the last record served: (datestamp, id) > (last, last_id). */
@@ -492,19 +541,21 @@ static PGresult *list_page(const oai_ctx *ctx, const oai_token *q, int with_meta
     snprintf(id, sizeof(id), "%" PRId64, q->last_id);
     snprintf(until, sizeof(until), "%" PRId64, q->until);
     snprintf(lim, sizeof(lim), "%d", limit);
-    return db_query(ctx->db, q->set ? DB_LIST_RECORDS_SET : DB_LIST_RECORDS, q->set ? 6 : 5, params,
+    params[q->set ? 6 : 5] = format_requires(q);
+    return db_query(ctx->db, q->set ? DB_LIST_RECORDS_SET : DB_LIST_RECORDS, q->set ? 7 : 6, params,
                     unavailable);
 }
 
 static int count_list(const oai_ctx *ctx, const oai_token *q, uint64_t *count, int *unavailable)
 {
     char from[24], until[24];
-    const char *params[3] = {from, until, q->set};
+    const char *params[4] = {from, until, q->set, NULL};
     PGresult *res;
 
     snprintf(from, sizeof(from), "%" PRId64, q->from);
     snprintf(until, sizeof(until), "%" PRId64, q->until);
-    res = db_query(ctx->db, q->set ? DB_COUNT_RECORDS_SET : DB_COUNT_RECORDS, q->set ? 3 : 2,
+    params[q->set ? 3 : 2] = format_requires(q);
+    res = db_query(ctx->db, q->set ? DB_COUNT_RECORDS_SET : DB_COUNT_RECORDS, q->set ? 4 : 3,
                    params, unavailable);
     if (res == NULL)
         return -1;

@@ -226,7 +226,7 @@ class BadArgument(Base):
                                 (arg, value)], 'badArgument')
 
     def test_bad_dates_win_over_unknown_format(self):
-        self.pairs([('verb', 'ListRecords'), ('metadataPrefix', 'marc21'),
+        self.pairs([('verb', 'ListRecords'), ('metadataPrefix', 'marcxml'),
                     ('from', '2020-02-30')], 'badArgument')
 
     def test_mixed_granularity(self):
@@ -380,26 +380,28 @@ class BadResumptionToken(Base):
 
 class CannotDisseminateFormat(Base):
     def test_lists(self):
+        # Prefixes this repository does not have (it has oai_dc, dcterms, mods
+        # and marc21; test_formats.py tests them).
         for verb in ('ListRecords', 'ListIdentifiers'):
-            for prefix in ('marc21', 'oai_marc', 'OAI_DC', 'oai_dc_', 'all', 'mods'):
+            for prefix in ('marcxml', 'oai_marc', 'OAI_DC', 'oai_dc_', 'all', 'MODS'):
                 with self.subTest(verb=verb, prefix=prefix):
                     r = self.c.oai(verb=verb, metadataPrefix=prefix)
                     self.assertError(r, 'cannotDisseminateFormat')
                     self.assertEcho(r, [('verb', verb), ('metadataPrefix', prefix)])
 
     def test_with_selective_arguments(self):
-        r = self.c.oai(verb='ListRecords', metadataPrefix='marc21', set='type',
+        r = self.c.oai(verb='ListRecords', metadataPrefix='marcxml', set='type',
                        from_='2000-01-01', until='2100-01-01')
         self.assertError(r, 'cannotDisseminateFormat')
-        self.assertEcho(r, [('verb', 'ListRecords'), ('metadataPrefix', 'marc21'),
+        self.assertEcho(r, [('verb', 'ListRecords'), ('metadataPrefix', 'marcxml'),
                             ('set', 'type'), ('from', '2000-01-01'), ('until', '2100-01-01')])
 
     def test_get_record(self):
         ident = oai_id(first_local_id())
-        r = self.c.oai(verb='GetRecord', identifier=ident, metadataPrefix='marc21')
+        r = self.c.oai(verb='GetRecord', identifier=ident, metadataPrefix='marcxml')
         self.assertError(r, 'cannotDisseminateFormat')
         self.assertEcho(r, [('verb', 'GetRecord'), ('identifier', ident),
-                            ('metadataPrefix', 'marc21')])
+                            ('metadataPrefix', 'marcxml')])
 
 
 class IdDoesNotExist(Base):
@@ -466,7 +468,7 @@ class IdDoesNotExist(Base):
 
     def test_unknown_identifier_with_unknown_format(self):
         # Either error is right; both would be better. Must be valid XML.
-        r = self.c.oai(verb='GetRecord', identifier=oai_id('nope'), metadataPrefix='marc21')
+        r = self.c.oai(verb='GetRecord', identifier=oai_id('nope'), metadataPrefix='marcxml')
         self.assertTrue(set(r.error_codes()) <= {'idDoesNotExist', 'cannotDisseminateFormat'})
         self.assertTrue(r.error_codes())
 

@@ -64,7 +64,7 @@ class GetAndPost(unittest.TestCase):
             [('verb', 'ListRecords'), ('metadataPrefix', 'oai_dc'), ('from', '2020-01-01'),
              ('until', '2019-01-01')],
             [('verb', 'ListRecords'), ('resumptionToken', 'forged')],
-            [('verb', 'ListRecords'), ('metadataPrefix', 'marc21')],
+            [('verb', 'ListRecords'), ('metadataPrefix', 'marcxml')],
         ]
 
     def test_post_equals_get(self):
