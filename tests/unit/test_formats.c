@@ -128,6 +128,10 @@ static const dc_value untitled[] = {
 /* Schema validation                                                        */
 /* ------------------------------------------------------------------------ */
 
+/* libxml2's error callback is printf-like: say so, so that clang checks the
+ * vsnprintf below against a format argument. */
+static void collect(void *ctx, const char *msg, ...) __attribute__((format(printf, 2, 3)));
+
 static void collect(void *ctx, const char *msg, ...)
 {
     size_t used = strlen(errors);
