@@ -13,8 +13,8 @@
  *  - a return of -1 comes with a message, a return of 0 with none;
  *  - messages contain no control characters but the '\n' separators,
  *    however hostile the file;
- *  - the values of token_secret, token_secret_old and conninfo are never
- *    quoted in a message;
+ *  - the values of token_secret, token_secret_old and conninfo lines are
+ *    never quoted in a message, accepted or not;
  *  - demo mode always ends with a token secret;
  *  - with a tiny buffer the result (0 or -1) is the same as with a big one.
  */
@@ -89,51 +89,84 @@ static void check_err(const char *err, size_t err_len, int rc)
         FUZZ_CHECK(err[0] != '\n' && err[n - 1] != '\n');
 }
 
-/* The first run of HEX_RUN hex digits in s (how generated secrets and
- * passwords look), or NULL. */
+/* Secrets are recognised by a run of this many hex digits. */
 #define HEX_RUN 24
 
-static const char *hex_run(const char *s)
+/* The key of a "key = value" line (blanks around it trimmed) equals
+ * name; *value is set to what follows the '='. */
+static int line_key_is(const uint8_t *line, size_t n, const char *name, const uint8_t **value,
+                       size_t *value_len)
 {
-    size_t run = 0;
+    size_t i = 0, k = strlen(name);
 
-    for (const char *p = s; *p != '\0'; p++) {
-        run = strchr("0123456789abcdefABCDEF", *p) != NULL ? run + 1 : 0;
-        if (run == HEX_RUN)
-            return p + 1 - HEX_RUN;
-    }
-    return NULL;
+    if (n >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (n - i < k || memcmp(line + i, name, k) != 0)
+        return 0;
+    i += k;
+    while (i < n && (line[i] == ' ' || line[i] == '\t'))
+        i++;
+    if (i == n || line[i] != '=')
+        return 0;
+    *value = line + i + 1;
+    *value_len = n - i - 1;
+    return 1;
 }
 
-/* A secret value (token secrets, a conninfo that may hold a password) must
- * never be quoted in a message. Checked when the value holds a run of hex
- * digits that occurs once in the file: then no other line can have put it
- * into a message legitimately, and our own wording never contains one. */
-static void check_no_secret(const uint8_t *data, size_t size, const char *err, const char *secret)
+static int count_in(const uint8_t *hay, size_t n, const uint8_t *needle, size_t k)
 {
-    const char *needle = secret != NULL ? hex_run(secret) : NULL;
-    const uint8_t *p = data, *hit;
+    const uint8_t *p = hay, *hit;
     int count = 0;
 
-    if (needle == NULL)
-        return;
-    while ((hit = memmem(p, size - (size_t)(p - data), needle, HEX_RUN)) != NULL) {
+    while ((hit = memmem(p, n - (size_t)(p - hay), needle, k)) != NULL) {
         count++;
         p = hit + 1;
     }
-    if (count == 1)
-        FUZZ_CHECK(memmem(err, strlen(err), needle, HEX_RUN) == NULL);
+    return count;
+}
+
+/*
+ * The value of a token_secret, token_secret_old or conninfo line (which
+ * may hold a password) must never be quoted in a message, whether the
+ * value was accepted or refused, the line in a known section or not.
+ * Checked for values holding a run of HEX_RUN hex digits (how generated
+ * secrets and passwords look) that occurs once in the file: then no other
+ * line can have put it into a message legitimately, and our own wording
+ * never contains one.
+ */
+static void check_secret_lines(const uint8_t *data, size_t size, const char *err)
+{
+    static const char *const secret_keys[] = {"token_secret", "token_secret_old", "conninfo"};
+    size_t start = 0;
+
+    for (size_t i = 0; i <= size; i++) {
+        if (i < size && data[i] != '\n')
+            continue;
+        for (size_t k = 0; k < sizeof(secret_keys) / sizeof(secret_keys[0]); k++) {
+            const uint8_t *v;
+            size_t vlen, run = 0;
+
+            if (!line_key_is(data + start, i - start, secret_keys[k], &v, &vlen))
+                continue;
+            for (size_t j = 0; j < vlen; j++) {
+                run = v[j] != 0 && strchr("0123456789abcdefABCDEF", v[j]) != NULL ? run + 1 : 0;
+                if (run == HEX_RUN) {
+                    const uint8_t *needle = v + j + 1 - HEX_RUN;
+
+                    if (count_in(data, size, needle, HEX_RUN) == 1)
+                        FUZZ_CHECK(memmem(err, strlen(err), needle, HEX_RUN) == NULL);
+                    break;
+                }
+            }
+        }
+        start = i + 1;
+    }
 }
 
 static const uint8_t *in_data;
 static size_t in_size;
-
-static void check_secrets(const char *err, const config *c)
-{
-    check_no_secret(in_data, in_size, err, c->token_secret);
-    check_no_secret(in_data, in_size, err, c->token_secret_old);
-    check_no_secret(in_data, in_size, err, c->conninfo);
-}
 
 /* Loads and validates with a message buffer of err_len bytes; returns the
  * load result * 2 + the validation result (both 0/1 for ok/failed). */
@@ -154,7 +187,7 @@ static int run(size_t err_len, int demo, int full_size)
     check_err(err, err_len, load);
     FUZZ_CHECK(c.config_path != NULL && strcmp(c.config_path, path) == 0);
     if (full_size)
-        check_secrets(err, &c);
+        check_secret_lines(in_data, in_size, err);
     FUZZ_CHECK(c.n_admin_email >= 0 && c.n_admin_email <= CONFIG_MAX_EMAILS);
     for (int i = 0; i < c.n_admin_email; i++)
         FUZZ_CHECK(c.admin_email[i] != NULL);
@@ -164,7 +197,7 @@ static int run(size_t err_len, int demo, int full_size)
     FUZZ_CHECK(valid == 0 || valid == -1);
     check_err(err, err_len, valid);
     if (full_size)
-        check_secrets(err, &c);
+        check_secret_lines(in_data, in_size, err);
     if (demo)
         FUZZ_CHECK(c.token_secret != NULL);
     if (valid == 0) {
