@@ -19,20 +19,22 @@
  * is not allowed to stall the worker's other requests again and again. */
 #define DB_RETRY_MIN_MS 100
 
-/* The columns every record query returns, in DB_COL_* order: one row per
- * record. Its Dublin Core values come aggregated in one text field (see
- * db_split_dc), in oai_dc element order then cataloguing order; one row per
- * record instead of one per value makes a page about four times cheaper
- * for PostgreSQL (docs/performance.md). */
-#define RECORD_COLUMNS(with_md)                                                                    \
-    "r.id, r.local_id, extract(epoch FROM r.datestamp)::bigint, r.deleted, "                       \
+/* The columns every record query returns, in DB_COL_* order, one row per
+ * record, for the records of a CTE "p" (id, local_id, datestamp, deleted):
+ * the header, then the metadata as the stored rendering of the format
+ * (record_renderings, migration 005) when one of the server's version
+ * exists, else the Dublin Core values aggregated in one text field (see
+ * db_split_dc) for the server to render. One row per record instead of one
+ * per value, and setSpecs computed once per record, keep a page cheap for
+ * PostgreSQL (docs/performance.md). with_md false, or prefix NULL, never
+ * matches a rendering. */
+#define RECORD_SELECT(with_md, prefix, version)                                                    \
+    "SELECT p.id, p.local_id, extract(epoch FROM p.datestamp)::bigint, p.deleted, "                \
     "(SELECT string_agg(s.spec, ' ' ORDER BY s.spec) FROM record_sets s "                          \
-    "WHERE s.record_id = r.id), "                                                                  \
-    "CASE WHEN " with_md " AND NOT r.deleted THEN "                                                \
-    "(SELECT string_agg(v.element || ' ' || coalesce(v.lang, '-') || ' ' || "                      \
-    "octet_length(v.value) || ' ' || v.value || E'\\n', '' ORDER BY e.position, v.seq) "           \
-    "FROM record_values v JOIN dc_elements e ON e.name = v.element "                               \
-    "WHERE v.record_id = r.id) END "
+    "WHERE s.record_id = p.id), x.record_id IS NOT NULL, x.xml, "                                  \
+    "CASE WHEN " with_md " AND NOT p.deleted AND x.record_id IS NULL THEN " DB_DC_FIELD(           \
+        "p.id") " END FROM p LEFT JOIN record_renderings x ON " with_md " AND NOT p.deleted "      \
+                "AND x.record_id = p.id AND x.prefix = " prefix " AND x.version = " version " "
 
 /* A record is in set S when it is in S or in a descendant "S:...". */
 #define IN_SET(param)                                                                              \
@@ -47,12 +49,17 @@
     "(" param "::text IS NULL OR r.deleted OR EXISTS (SELECT 1 FROM record_values fv "             \
     "WHERE fv.record_id = r.id AND fv.element = " param " AND fv.value ~ '[^\\x01-\\x20]'))"
 
-#define LIST_RECORDS(set_filter)                                                                   \
-    "SELECT " RECORD_COLUMNS(                                                                      \
-        "$5::boolean") "FROM records r "                                                           \
-                       "WHERE (r.datestamp, r.id) > (to_timestamp($1), $2::bigint) "               \
-                       "AND r.datestamp <= to_timestamp($3) " set_filter                           \
-                       " ORDER BY r.datestamp, r.id LIMIT $4"
+/* A page of a list. The keyset scan is fenced off in a MATERIALIZED CTE so
+ * that it is planned on its own and always walks records_datestamp_id,
+ * whatever the estimates of the joins above it; the final sort is of one
+ * page. The tag comment names the statement in PostgreSQL's logs and in
+ * pg_stat_statements (the benchmark finds it there). */
+#define LIST_RECORDS(tag, set_filter)                                                              \
+    "/* " tag " */ WITH p AS MATERIALIZED (SELECT r.id, r.local_id, r.datestamp, r.deleted "       \
+    "FROM records r WHERE (r.datestamp, r.id) > (to_timestamp($1), $2::bigint) "                   \
+    "AND r.datestamp <= to_timestamp($3) AND " FORMAT_OK("$6") set_filter                          \
+        " ORDER BY r.datestamp, r.id LIMIT $4) " RECORD_SELECT(                                    \
+            "$5::boolean", "$7", "$8::integer") "ORDER BY p.datestamp, p.id"
 
 static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_IDENTIFY] = "SELECT extract(epoch FROM min(datestamp))::bigint, "
@@ -60,13 +67,15 @@ static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_HAS_SETS] = "SELECT EXISTS (SELECT 1 FROM sets)",
     [DB_RECORD_EXISTS] = "SELECT deleted FROM records WHERE local_id = $1",
     [DB_GET_RECORD] =
-        "SELECT " RECORD_COLUMNS("$2::boolean") "FROM records r WHERE r.local_id = $1",
-    [DB_LIST_RECORDS] = LIST_RECORDS("AND " FORMAT_OK("$6")),
-    [DB_LIST_RECORDS_SET] = LIST_RECORDS("AND " IN_SET("$6") " AND " FORMAT_OK("$7")),
-    [DB_COUNT_RECORDS] = "SELECT count(*) FROM records r WHERE r.datestamp >= to_timestamp($1) "
+        "/* oai:get_record */ WITH p AS (SELECT id, local_id, datestamp, deleted "
+        "FROM records WHERE local_id = $1) " RECORD_SELECT("$2::boolean", "$3", "$4::integer"),
+    [DB_LIST_RECORDS] = LIST_RECORDS("oai:list_records", ""),
+    [DB_LIST_RECORDS_SET] = LIST_RECORDS("oai:list_records_set", " AND " IN_SET("$9")),
+    [DB_COUNT_RECORDS] = "/* oai:count_records */ SELECT count(*) FROM records r WHERE r.datestamp "
+                         ">= to_timestamp($1) "
                          "AND r.datestamp <= to_timestamp($2) AND " FORMAT_OK("$3"),
     [DB_COUNT_RECORDS_SET] =
-        "SELECT count(*) FROM records r "
+        "/* oai:count_records_set */ SELECT count(*) FROM records r "
         "WHERE r.datestamp >= to_timestamp($1) "
         "AND r.datestamp <= to_timestamp($2) AND " IN_SET("$3") " AND " FORMAT_OK("$4"),
     [DB_LIST_SETS] = "SELECT s.spec, s.name, d.value, d.lang FROM "
@@ -99,9 +108,12 @@ db_conn *db_conn_new(const char *conninfo, int statement_timeout_ms, int connect
         return NULL;
     }
     /* Read-only session: the server has no business writing, whatever role
-     * the operator configured. */
+     * the operator configured. No JIT: the statements are short, and
+     * compiling them cost more than it saved on every page at a million
+     * records (docs/performance.md). */
     snprintf(db->options, sizeof(db->options),
-             "-c statement_timeout=%d -c default_transaction_read_only=on -c timezone=UTC",
+             "-c statement_timeout=%d -c default_transaction_read_only=on -c timezone=UTC "
+             "-c jit=off",
              statement_timeout_ms);
     snprintf(db->connect_timeout, sizeof(db->connect_timeout), "%d", connect_timeout_s);
     return db;

@@ -25,14 +25,16 @@ typedef enum {
     DB_HAS_SETS,
     /* ($1 local_id) -> deleted flag, or no row. */
     DB_RECORD_EXISTS,
-    /* A record row, see DB_COL_*: ($1 local_id, $2 with metadata bool). */
+    /* A record row, see DB_COL_*: ($1 local_id, $2 with metadata bool, $3
+     * metadataPrefix of a stored rendering to use or NULL, $4 its version). */
     DB_GET_RECORD,
     /* Record rows, one per record, see DB_COL_*: ($1 after_datestamp
      * epoch, $2 after_id, $3 until epoch, $4 limit, $5 with metadata bool,
      * $6 the element the metadata format requires or NULL: only records
-     * available in it). */
+     * available in it, $7 metadataPrefix of the stored renderings to use or
+     * NULL, $8 their version). */
     DB_LIST_RECORDS,
-    /* Same, with $6 setSpec (the set and its descendants), $7 the element. */
+    /* Same, with $9 setSpec (the set and its descendants). */
     DB_LIST_RECORDS_SET,
     /* count(*) of records: ($1 from epoch, $2 until epoch, $3 element). */
     DB_COUNT_RECORDS,
@@ -54,9 +56,20 @@ enum {
     DB_COL_DATESTAMP, /* epoch seconds */
     DB_COL_DELETED,   /* 't' / 'f' */
     DB_COL_SETS,      /* space-separated setSpecs, or NULL */
+    DB_COL_RENDERED,  /* 't' when a stored rendering answered (DB_COL_XML) */
+    DB_COL_XML,       /* the stored <metadata> content, NULL when there is
+                         none or the record is not available in the format */
     DB_COL_DC,        /* the Dublin Core values for db_split_dc, or NULL when
-                         deleted or metadata was not asked */
+                         deleted, rendered, or metadata was not asked */
 };
+
+/* SQL: a record's Dublin Core values as one text field, in oai_dc element
+ * order then cataloguing order, for db_split_dc (id: SQL for the record's
+ * id). oai-admin renders from the same field. */
+#define DB_DC_FIELD(id)                                                                            \
+    "(SELECT string_agg(v.element || ' ' || coalesce(v.lang, '-') || ' ' || "                      \
+    "octet_length(v.value) || ' ' || v.value || E'\\n', '' ORDER BY e.position, v.seq) "           \
+    "FROM record_values v JOIN dc_elements e ON e.name = v.element WHERE v.record_id = " id ")"
 
 typedef struct db_conn db_conn;
 

@@ -33,6 +33,12 @@ typedef struct {
      * apply the same rule to ListRecords and ListIdentifiers (FORMAT_OK in
      * db.c) and list only records available in the format. */
     const char *requires;
+    /* The version of this format's rendering. Renderings stored in the
+     * database (record_renderings, sql/migrations/005) are used only when
+     * they carry this version, so raise it whenever render's output can
+     * change for some record (tests/unit/test_formats.c fails until you
+     * do), then run `oai-admin render` after deploying. */
+    int version;
 } metadata_format;
 
 /* Whether a value carries text: a character other than ASCII whitespace and

@@ -144,18 +144,34 @@ static void write_header(struct evbuffer *out, const oai_ctx *ctx, const PGresul
     add_str(out, "</header>");
 }
 
-/* Writes <metadata> from the record's aggregated Dublin Core field. */
+/* Whether the row's metadata comes as a stored rendering (DB_COL_XML). */
+static int row_rendered(const PGresult *res, int row)
+{
+    return PQgetvalue(res, row, DB_COL_RENDERED)[0] == 't';
+}
+
+/* Writes <metadata>: the stored rendering when the row has one (written by
+ * oai-admin with the same render function, migration 005), else rendered
+ * from the record's aggregated Dublin Core field. */
 static void write_metadata(struct evbuffer *out, const metadata_format *fmt, const PGresult *res,
                            int row)
 {
     const char *field = PQgetvalue(res, row, DB_COL_DC);
     size_t len = (size_t)PQgetlength(res, row, DB_COL_DC);
     dc_value vals[MAX_VALUES_PER_RECORD];
-    char *copy = malloc(len + 1);
+    char *copy;
     int n = 0;
 
+    add_str(out, "<metadata>");
+    if (row_rendered(res, row)) {
+        evbuffer_add(out, PQgetvalue(res, row, DB_COL_XML),
+                     (size_t)PQgetlength(res, row, DB_COL_XML));
+        add_str(out, "</metadata>");
+        return;
+    }
     /* The copy keeps the PGresult untouched while db_split_dc cuts the
      * values apart in place. */
+    copy = malloc(len + 1);
     if (copy != NULL) {
         memcpy(copy, field, len + 1);
         n = db_split_dc(copy, vals, MAX_VALUES_PER_RECORD);
@@ -164,7 +180,6 @@ static void write_metadata(struct evbuffer *out, const metadata_format *fmt, con
             n = 0;
         }
     }
-    add_str(out, "<metadata>");
     fmt->render(out, vals, (size_t)n);
     add_str(out, "</metadata>");
     free(copy);
@@ -189,7 +204,8 @@ static void write_record(struct evbuffer *out, const oai_ctx *ctx, const metadat
 
 /* Whether the record in a row can be disseminated in fmt (formats may
  * require a value, metadata_format.requires). A deleted record always can:
- * it is only a header. The row must have been fetched with metadata. */
+ * it is only a header. The row must have been fetched with metadata, and
+ * with fmt's renderings or none. */
 static int record_available(const metadata_format *fmt, const PGresult *res, int row)
 {
     size_t len = (size_t)PQgetlength(res, row, DB_COL_DC);
@@ -199,6 +215,10 @@ static int record_available(const metadata_format *fmt, const PGresult *res, int
 
     if (PQgetvalue(res, row, DB_COL_DELETED)[0] == 't' || metadata_format_available(fmt, NULL, 0))
         return 1;
+    /* A stored rendering of this format answers for it: NULL xml means
+     * "not available" (oai-admin stores that too). */
+    if (row_rendered(res, row))
+        return !PQgetisnull(res, row, DB_COL_XML);
     copy = malloc(len + 1);
     if (copy == NULL)
         return 0;
@@ -381,12 +401,12 @@ static verb_result verb_list_metadata_formats(const oai_ctx *ctx, const oai_requ
     if (req->identifier != NULL) {
         const char *local = local_part(ctx, req->identifier);
         /* The record with its values: a format may require one (below). */
-        const char *params[2] = {local, "true"};
+        const char *params[4] = {local, "true", NULL, NULL};
         int unavailable;
 
         if (local == NULL)
             goto unknown;
-        res = db_query(ctx->db, DB_GET_RECORD, 2, params, &unavailable);
+        res = db_query(ctx->db, DB_GET_RECORD, 4, params, &unavailable);
         if (res == NULL)
             return db_failed(unavailable);
         if (PQntuples(res) == 0) {
@@ -435,7 +455,8 @@ static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, s
 {
     const metadata_format *fmt = metadata_format_find(req->metadata_prefix);
     const char *local = local_part(ctx, req->identifier);
-    const char *params[2] = {local, "true"};
+    char version[16];
+    const char *params[4] = {local, "true", req->metadata_prefix, version};
     int unavailable;
     PGresult *res;
 
@@ -447,7 +468,8 @@ static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, s
     }
     if (local == NULL)
         goto unknown;
-    res = db_query(ctx->db, DB_GET_RECORD, 2, params, &unavailable);
+    snprintf(version, sizeof(version), "%d", fmt->version);
+    res = db_query(ctx->db, DB_GET_RECORD, 4, params, &unavailable);
     if (res == NULL)
         return db_failed(unavailable);
     if (PQntuples(res) == 0) {
@@ -532,8 +554,17 @@ static const char *format_requires(const oai_token *q)
 static PGresult *list_page(const oai_ctx *ctx, const oai_token *q, int with_metadata, int limit,
                            int *unavailable)
 {
-    char after[24], id[24], until[24], lim[16];
-    const char *params[7] = {after, id, until, lim, with_metadata ? "true" : "false", q->set, NULL};
+    const metadata_format *fmt = metadata_format_find(q->metadata_prefix);
+    char after[24], id[24], until[24], lim[16], version[16];
+    const char *params[9] = {after,
+                             id,
+                             until,
+                             lim,
+                             with_metadata ? "true" : "false",
+                             format_requires(q),
+                             with_metadata ? q->metadata_prefix : NULL,
+                             version,
+                             q->set};
 
     /* The first page starts at `from` itself, later pages strictly after
      * the last record served: (datestamp, id) > (last, last_id). */
@@ -541,8 +572,8 @@ static PGresult *list_page(const oai_ctx *ctx, const oai_token *q, int with_meta
     snprintf(id, sizeof(id), "%" PRId64, q->last_id);
     snprintf(until, sizeof(until), "%" PRId64, q->until);
     snprintf(lim, sizeof(lim), "%d", limit);
-    params[q->set ? 6 : 5] = format_requires(q);
-    return db_query(ctx->db, q->set ? DB_LIST_RECORDS_SET : DB_LIST_RECORDS, q->set ? 7 : 6, params,
+    snprintf(version, sizeof(version), "%d", fmt != NULL ? fmt->version : 0);
+    return db_query(ctx->db, q->set ? DB_LIST_RECORDS_SET : DB_LIST_RECORDS, q->set ? 9 : 8, params,
                     unavailable);
 }
 

@@ -190,6 +190,17 @@ typedef struct {
 int writer_finish(writer *w, bool commit, writer_counts *c);
 void writer_abort(writer *w);
 
+/* ---- stored renderings (render.c, sql/migrations/005) ---- */
+
+/* Renders every metadata format of the records whose ids ids_sql selects
+ * (a SELECT of record ids, with parameters $1..$nparams, nparams <= 5) and
+ * stores the renderings, in the caller's open transaction. Skips deleted
+ * records, and unless force those whose renderings are all current. Locks
+ * the records FOR SHARE first. Returns the number of records rendered, or
+ * -1 after a message on stderr (the transaction is then failed). */
+long long render_records(PGconn *db, const char *ids_sql, int nparams, const char *const *params,
+                         bool force);
+
 /* ---- commands ---- */
 
 typedef struct {
@@ -202,6 +213,7 @@ typedef struct {
     adm_format format;
     const char *name;        /* sets describe --name */
     unsigned long long seed; /* generate --seed */
+    bool all;                /* render --all */
 } adm_opts;
 
 int cmd_import(const adm_opts *o, int argc, char **argv, bool write);
@@ -210,6 +222,7 @@ int cmd_sets(const adm_opts *o, int argc, char **argv);
 int cmd_stats(const adm_opts *o, int argc, char **argv);
 int cmd_migrate(const adm_opts *o, int argc, char **argv);
 int cmd_generate(const adm_opts *o, int argc, char **argv);
+int cmd_render(const adm_opts *o, int argc, char **argv);
 
 /* Exit statuses. */
 enum { ADM_OK = 0, ADM_FAILED = 1, ADM_USAGE = 2 };

@@ -35,6 +35,8 @@ static void usage(FILE *out)
             "                          show or change a set's name or description\n"
             "  stats                   counts by set and type, deleted, datestamp range\n"
             "  migrate                 apply the pending sql/migrations\n"
+            "  render [--all]          store the records' renderings the server streams\n"
+            "                          (those missing or outdated; --all: every record)\n"
             "  generate N              write N synthetic records to standard output\n\n"
             "Options:\n"
             "  -c, --config FILE       the server's settings file ([database] conninfo)\n"
@@ -48,6 +50,7 @@ static void usage(FILE *out)
             "      --sql-dir DIR       migrate: folder with migrations/ (default %s)\n"
             "      --seed S            generate: random seed (default 1)\n"
             "      --name NAME         sets describe: the new set name\n"
+            "      --all               render: re-render every record\n"
             "  -h, --help              this help\n"
             "  -V, --version           the version\n\n"
             "Exit status: 0 success; 1 errors found or nothing written; 2 usage or settings.\n",
@@ -62,7 +65,7 @@ typedef struct {
 
 static int parse_options(int argc, char **argv, adm_opts *o, settings_args *s)
 {
-    enum { O_DB = 256, O_PARTIAL, O_MAP, O_FORMAT, O_JSON, O_SQLDIR, O_SEED, O_NAME };
+    enum { O_DB = 256, O_PARTIAL, O_MAP, O_FORMAT, O_JSON, O_SQLDIR, O_SEED, O_NAME, O_ALL };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"set", required_argument, NULL, 'o'},
@@ -75,6 +78,7 @@ static int parse_options(int argc, char **argv, adm_opts *o, settings_args *s)
         {"sql-dir", required_argument, NULL, O_SQLDIR},
         {"seed", required_argument, NULL, O_SEED},
         {"name", required_argument, NULL, O_NAME},
+        {"all", no_argument, NULL, O_ALL},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -124,6 +128,9 @@ static int parse_options(int argc, char **argv, adm_opts *o, settings_args *s)
             break;
         case O_SEED:
             o->seed = strtoull(optarg, NULL, 10);
+            break;
+        case O_ALL:
+            o->all = true;
             break;
         case O_NAME:
             o->name = optarg;
@@ -191,6 +198,8 @@ static int dispatch(const char *cmd, const adm_opts *o, int argc, char **argv)
         return cmd_migrate(o, argc, argv);
     if (strcmp(cmd, "generate") == 0)
         return cmd_generate(o, argc, argv);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(o, argc, argv);
     fprintf(stderr, "oai-admin: unknown command '%s' (oai-admin --help lists them)\n", cmd);
     return ADM_USAGE;
 }

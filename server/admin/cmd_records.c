@@ -52,6 +52,11 @@ static int one(PGconn *db, const char *id, bool deleted, int *changed)
         fprintf(stderr, "oai-admin: %s: %s", id, PQerrorMessage(db));
         goto cleanup;
     }
+    /* A record withdrawn before its renderings were stored gets them now
+     * (migration 005); one that had them keeps them. */
+    if (!deleted &&
+        render_records(db, "SELECT id FROM records WHERE local_id = $1", 1, params, false) < 0)
+        goto cleanup;
     (*changed)++;
     rc = 0;
 cleanup:

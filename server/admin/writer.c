@@ -327,6 +327,12 @@ int writer_finish(writer *w, bool commit, writer_counts *c)
         if (exec_ok(w->db, upsert_sql[i], "writing the records") < 0)
             goto cleanup;
     }
+    /* Last, after every write of values: the triggers removed the
+     * renderings of the records whose values changed (migration 005);
+     * render those and the new ones, in this transaction, so harvesters
+     * never see the new values without their rendering. */
+    if (render_records(w->db, "SELECT id FROM adm_map", 0, NULL, false) < 0)
+        goto cleanup;
     if (counts(w, c) < 0 || exec_ok(w->db, "COMMIT", "committing") < 0)
         goto cleanup;
     rc = 0;

@@ -282,6 +282,12 @@ def cmd_report(path):
                  fmt(num(d, 'load_children_s'))))
             w('  %-44s %s records/s, %s values/s'
               % ('', fmt_int(num(d, 'load_rate')), fmt_int(num(d, 'load_values_rate'))))
+        if num(d, 'render_s') is not None:
+            w('  %-44s %s records in %s s (%s records/s, 4 formats)'
+              % ('oai-admin render (stored renderings)', fmt_int(num(d, 'render_new')),
+                 fmt(num(d, 'render_s')),
+                 fmt_int(num(d, 'render_new') / num(d, 'render_s') if num(d, 'render_s') else None)))
+        w('  %-44s %s' % ('stored renderings in the database', fmt_int(num(d, 'renderings'))))
         w('  %-44s %s s (then %s%% of the heap pages all-visible)'
           % ('VACUUM ANALYZE', fmt(num(d, 'vacuum_s')), fmt_int(num(d, 'allvisible_pct'))))
         if num(d, 'trig_rate') is not None:

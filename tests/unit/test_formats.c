@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
 #include <event2/buffer.h>
 #include <libxml/catalog.h>
 #include <libxml/parser.h>
@@ -664,6 +665,64 @@ static void test_types_and_uris(void **state)
     assert_false(xw_is_extent("A4"));
 }
 
+/* Stored renderings (record_renderings) are served only while they carry
+ * their format's version (metadata_format.version), so any change of a
+ * format's output must raise that version. This test notices the change:
+ * it digests the renderings of fixed records and compares with the digest
+ * recorded for the current version. When it fails after a deliberate
+ * change of a crosswalk, raise the version in metadata.c and record the
+ * new digest it prints here (and tell operators to run oai-admin render). */
+static const struct {
+    const char *prefix;
+    int version;
+    const char *sha256;
+} render_digests[] = {
+    {"oai_dc", 1, "29190ccb500127d5142c6598a39fab7155e5d0312b68aac11d1b3bb171458cac"},
+    {DCTERMS_PREFIX, 1, "4fa464a7daa2bb2336dd6d102b081c31956588a2829a0de4d3099fa6e77ac945"},
+    {MODS_PREFIX, 1, "1055f70cc11c430820c165ced52477ba4e25844c40fd2e36f8f782ccac1461e4"},
+    {MARC21_PREFIX, 1, "1073489458aa04016fab9e00cb82f30f36e61319834ed331dc9b4b49fa369756"},
+};
+
+static void test_render_versions(void **state)
+{
+    size_t i, j, wrong = 0;
+
+    (void)state;
+    assert_int_equal(sizeof(render_digests) / sizeof(render_digests[0]), metadata_format_count());
+    for (i = 0; i < sizeof(render_digests) / sizeof(render_digests[0]); i++) {
+        const metadata_format *f = metadata_format_find(render_digests[i].prefix);
+        unsigned char md[EVP_MAX_MD_SIZE];
+        unsigned int mdlen = 0;
+        char hex[2 * EVP_MAX_MD_SIZE + 1];
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        char *a, *b;
+
+        assert_non_null(f);
+        assert_non_null(ctx);
+        a = render(f, nec, sizeof(nec) / sizeof(nec[0]));
+        b = render(f, odd, sizeof(odd) / sizeof(odd[0]));
+        assert_int_equal(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL), 1);
+        EVP_DigestUpdate(ctx, a, strlen(a));
+        EVP_DigestUpdate(ctx, "\n", 1);
+        EVP_DigestUpdate(ctx, b, strlen(b));
+        EVP_DigestFinal_ex(ctx, md, &mdlen);
+        EVP_MD_CTX_free(ctx);
+        for (j = 0; j < mdlen; j++)
+            snprintf(hex + 2 * j, 3, "%02x", md[j]);
+        if (f->version != render_digests[i].version || strcmp(hex, render_digests[i].sha256) != 0) {
+            print_error("%s renders differently than version %d did (sha256 %s, recorded %s for "
+                        "version %d): if the change is deliberate, raise its version in "
+                        "metadata.c and record the new digest in render_digests\n",
+                        f->prefix, f->version, hex, render_digests[i].sha256,
+                        render_digests[i].version);
+            wrong++;
+        }
+        free(a);
+        free(b);
+    }
+    assert_int_equal(wrong, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_w3cdtf),
         cmocka_unit_test(test_languages),
         cmocka_unit_test(test_types_and_uris),
+        cmocka_unit_test(test_render_versions),
     };
     int rc;
 
