@@ -46,6 +46,9 @@ typedef enum {
     DB_COUNT_SETS,
     /* Health check: one row. */
     DB_PING,
+    /* The data's identity and newest datestamp (list_cache.h): one row,
+     * pg_current_snapshot() as text, max(datestamp) epoch or NULL. */
+    DB_SNAPSHOT,
     DB_N_STATEMENTS
 } db_stmt;
 

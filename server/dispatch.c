@@ -149,7 +149,7 @@ static void respond_failure(http_request *req, outcome *o, int status)
 static int produce_oai(worker *w, const char *args, size_t len, outcome *o, struct evbuffer *out)
 {
     const server_state *st = w->state;
-    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &o->records};
+    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &o->records, w->cache};
     struct evbuffer *body = evbuffer_new();
     oai_request oreq;
     oai_error err = {OAI_OK, ""};

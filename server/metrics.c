@@ -26,6 +26,7 @@ static atomic_ulong latency_sum_us;
 static atomic_ulong records_served;
 static atomic_ulong db_errors;
 static atomic_ulong db_reconnects;
+static atomic_ulong cache_pages, cache_counts;
 
 static size_t status_index(int status)
 {
@@ -53,6 +54,11 @@ void metrics_request(oai_verb verb, int status, oai_error_code error, double sec
     atomic_fetch_add_explicit(&latency_sum_us, (unsigned long)(seconds * 1e6),
                               memory_order_relaxed);
     atomic_fetch_add_explicit(&records_served, records, memory_order_relaxed);
+}
+
+void metrics_list_cache_hit(int page)
+{
+    atomic_fetch_add_explicit(page ? &cache_pages : &cache_counts, 1, memory_order_relaxed);
 }
 
 void metrics_db_error(void)
@@ -141,7 +147,12 @@ void metrics_write(struct evbuffer *out, int open_connections)
                         "oai_db_errors_total %lu\n"
                         "# HELP oai_db_reconnects_total Database connections re-established.\n"
                         "# TYPE oai_db_reconnects_total counter\n"
-                        "oai_db_reconnects_total %lu\n",
+                        "oai_db_reconnects_total %lu\n"
+                        "# HELP oai_list_cache_hits_total First list pages and list sizes "
+                        "served from memory (same data, see docs/performance.md).\n"
+                        "# TYPE oai_list_cache_hits_total counter\n"
+                        "oai_list_cache_hits_total{kind=\"page\"} %lu\n"
+                        "oai_list_cache_hits_total{kind=\"count\"} %lu\n",
                         get(&records_served), open_connections, get(&db_errors),
-                        get(&db_reconnects));
+                        get(&db_reconnects), get(&cache_pages), get(&cache_counts));
 }

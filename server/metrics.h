@@ -22,6 +22,8 @@ void metrics_request(oai_verb verb, int status, oai_error_code error, double sec
 /* A query that failed, and a successful reconnection. */
 void metrics_db_error(void);
 void metrics_db_reconnect(void);
+/* A first page (page 1) or a list size (page 0) served from list_cache. */
+void metrics_list_cache_hit(int page);
 
 /* Writes every metric in the Prometheus text format; open_connections is
  * read from the HTTP layer by the caller. */

@@ -14,6 +14,7 @@
 #include "datestamp.h"
 #include "log.h"
 #include "metadata.h"
+#include "metrics.h"
 #include "static_assets.h"
 #include "xml_out.h"
 
@@ -595,6 +596,104 @@ static int count_list(const oai_ctx *ctx, const oai_token *q, uint64_t *count, i
     return 0;
 }
 
+/* ------------------------------------------------------------------------ */
+/* First pages and list sizes remembered (list_cache.h)                     */
+/* ------------------------------------------------------------------------ */
+
+typedef struct {
+    char buf[512];
+    size_t len;
+    int overflow;
+} cache_key;
+
+/* Appends one field, length-prefixed so that no two field lists give the
+ * same key. */
+static void key_add(cache_key *k, const char *field)
+{
+    size_t n = field != NULL ? strlen(field) : 0;
+    int w = snprintf(k->buf + k->len, sizeof(k->buf) - k->len, "%zu%c", n, field ? ':' : '-');
+
+    if (k->overflow || w < 0 || (size_t)w + n >= sizeof(k->buf) - k->len) {
+        k->overflow = 1;
+        return;
+    }
+    k->len += (size_t)w;
+    memcpy(k->buf + k->len, field != NULL ? field : "", n);
+    k->len += n;
+}
+
+static void key_add_i64(cache_key *k, int64_t v)
+{
+    char s[24];
+
+    snprintf(s, sizeof(s), "%" PRId64, v);
+    key_add(k, s);
+}
+
+/* The data's identity for list_cache: the snapshot, tagged with the
+ * connection's number of reconnections (a new server could reuse a
+ * snapshot's numbers), or "" when it cannot be kept; and the newest
+ * datestamp. -1 on database failure. */
+static int data_identity(const oai_ctx *ctx, char *snapshot, size_t size, int64_t *newest,
+                         int *unavailable)
+{
+    PGresult *res = db_query(ctx->db, DB_SNAPSHOT, 0, NULL, unavailable);
+    int n;
+
+    if (res == NULL)
+        return -1;
+    n = snprintf(snapshot, size, "%lu/%s", db_reconnects(ctx->db), PQgetvalue(res, 0, 0));
+    /* A snapshot too long to keep whole (many transactions in progress)
+     * identifies nothing: an empty one is never cached. */
+    if (n < 0 || (size_t)n >= size)
+        snapshot[0] = '\0';
+    *newest = PQgetisnull(res, 0, 1) ? EARLIEST_POSSIBLE : parse_i64(PQgetvalue(res, 0, 1));
+    PQclear(res);
+    return 0;
+}
+
+/* Everything a first page's bytes depend on besides the data and the
+ * second: the harvest's query and the page size. */
+static void page_key(cache_key *k, const oai_ctx *ctx, const oai_token *q)
+{
+    key_add_i64(k, q->verb);
+    key_add(k, q->metadata_prefix);
+    key_add(k, q->set);
+    key_add_i64(k, q->has_from);
+    key_add_i64(k, q->from);
+    key_add_i64(k, q->until);
+    key_add_i64(k, ctx->cfg->page_size);
+}
+
+/* What a list's size depends on besides the data: the format's
+ * requirement, the set, from, and until where it cuts the data. */
+static void count_key(cache_key *k, const oai_token *q, int64_t newest)
+{
+    key_add(k, format_requires(q));
+    key_add(k, q->set);
+    key_add_i64(k, q->from);
+    key_add_i64(k, q->until < newest ? q->until : newest);
+}
+
+/* completeListSize of a first page: remembered for this data, or counted. */
+static int list_size(const oai_ctx *ctx, const oai_token *q, const char *snapshot, int64_t newest,
+                     uint64_t *count, int *unavailable)
+{
+    cache_key k = {.len = 0};
+
+    count_key(&k, q, newest);
+    if (ctx->cache != NULL && !k.overflow &&
+        list_cache_get_count(ctx->cache, k.buf, k.len, snapshot, count)) {
+        metrics_list_cache_hit(0);
+        return 0;
+    }
+    if (count_list(ctx, q, count, unavailable) != 0)
+        return -1;
+    if (ctx->cache != NULL && !k.overflow)
+        list_cache_put_count(ctx->cache, k.buf, k.len, snapshot, *count);
+    return 0;
+}
+
 /* Writes the records of res, at most page_size of them, and returns how
  * many were written; the query fetched one more to tell whether another
  * page follows. */
@@ -621,6 +720,9 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     char *encoded = NULL;
     oai_token q, next;
     uint64_t complete;
+    cache_key key = {.len = 0};
+    char snapshot[256] = "";
+    int64_t newest = 0;
 
     memset(&q, 0, sizeof(q));
     if (from_token) {
@@ -635,6 +737,18 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
             return db_failed(unavailable);
     }
     fmt = metadata_format_find(q.metadata_prefix);
+    /* A first page: maybe served a moment ago, in this second, from the
+     * same data (list_cache.h). */
+    if (!from_token && ctx->cache != NULL) {
+        if (data_identity(ctx, snapshot, sizeof(snapshot), &newest, &unavailable) != 0)
+            return db_failed(unavailable);
+        page_key(&key, ctx, &q);
+        if (!key.overflow && list_cache_get_page(ctx->cache, key.buf, key.len, ctx->now, snapshot,
+                                                 out, ctx->served)) {
+            metrics_list_cache_hit(1);
+            return VERB_DONE;
+        }
+    }
 
     res = list_page(ctx, &q, with_md, page_size + 1, &unavailable);
     if (res == NULL) {
@@ -655,7 +769,9 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     *ctx->served = (unsigned long)n;
 
     complete = q.complete_list_size;
-    if (!from_token && more && count_list(ctx, &q, &complete, &unavailable) != 0) {
+    if (!from_token && more &&
+        (ctx->cache != NULL ? list_size(ctx, &q, snapshot, newest, &complete, &unavailable)
+                            : count_list(ctx, &q, &complete, &unavailable)) != 0) {
         result = db_failed(unavailable);
         goto cleanup;
     }
@@ -676,6 +792,9 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
         write_resumption(out, NULL, NULL, q.cursor, complete);
     }
     evbuffer_add_printf(out, "</%s>", element);
+    if (!from_token && ctx->cache != NULL && !key.overflow)
+        list_cache_put_page(ctx->cache, key.buf, key.len, ctx->now, snapshot, out,
+                            (unsigned long)n);
 
 cleanup:
     free(encoded);

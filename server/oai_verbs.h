@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "list_cache.h"
 #include "oai_args.h"
 #include "oai_types.h"
 #include "token.h"
@@ -25,6 +26,7 @@ typedef struct {
     const token_keys *keys;
     int64_t now;           /* the responseDate of this response, seconds */
     unsigned long *served; /* out: records or headers in the response */
+    list_cache *cache;     /* the worker's first pages and list sizes, or NULL */
 } oai_ctx;
 
 typedef enum {

@@ -35,6 +35,9 @@ int worker_start(worker *w, const server_state *st, int index)
     w->db = db_conn_new(cfg->conninfo, cfg->statement_timeout, cfg->connect_timeout);
     if (w->db == NULL)
         goto fail;
+    w->cache = list_cache_new();
+    if (w->cache == NULL)
+        goto fail;
     w->http = http_server_new(w->base, st->listen_fd, st->http, dispatch_request, w);
     if (w->http == NULL)
         goto fail;
@@ -46,6 +49,7 @@ fail:
     log_error("worker %d: could not start", index);
     if (w->http != NULL)
         http_server_free(w->http);
+    list_cache_free(w->cache);
     db_conn_free(w->db);
     if (w->base != NULL)
         event_base_free(w->base);
@@ -100,6 +104,7 @@ void worker_join(worker *w)
     if (w->drain_timer != NULL)
         event_free(w->drain_timer);
     http_server_free(w->http);
+    list_cache_free(w->cache);
     db_conn_free(w->db);
     event_base_free(w->base);
     memset(w, 0, sizeof(*w));

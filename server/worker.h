@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "list_cache.h"
 #include "http.h"
 #include "token.h"
 
@@ -34,6 +35,7 @@ typedef struct worker {
     struct event_base *base;
     http_server *http;
     db_conn *db;
+    list_cache *cache; /* this worker's first pages and list sizes */
     const server_state *state;
     struct event *drain_timer;
     int drain_ticks;
