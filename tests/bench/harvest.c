@@ -20,7 +20,10 @@
  *       For the "LABEL<TAB>REQUEST-PATH" lines (at most 64): one untimed
  *       warm-up request each, then REPEAT timed rounds over all of them
  *       (round robin) on one keep-alive connection. Prints
- *       "LABEL median_ms min_ms p90_ms max_ms" per line.
+ *       "LABEL median_ms min_ms p90_ms max_ms" per line. "%R" in a path
+ *       becomes a year that differs on every request ("1000" ... "1999"):
+ *       from=%R-01-01 makes each first page a different request, which no
+ *       server cache has seen (the cost of a harvest's real first page).
  *
  *   harvest idle PORT PATH N HOLD_SECONDS
  *       Opens N connections, sends one request on each and reads its
@@ -444,11 +447,23 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* path with "%R" replaced by a year unique to this request (see above). */
+static const char *expand(const char *path, char *buf, size_t size)
+{
+    static unsigned serial;
+    const char *r = strstr(path, "%R");
+
+    if (r == NULL)
+        return path;
+    snprintf(buf, size, "%.*s%04u%s", (int)(r - path), path, 1000 + serial++ % 1000, r + 2);
+    return buf;
+}
+
 static int mode_latency(int argc, char **argv)
 {
     FILE *f = fopen(argv[3], "r");
     int repeat = atoi(argv[4]), n = 0, i, r;
-    char line[16384], *label[64], *path[64];
+    char line[16384], *label[64], *path[64], buf[16384];
     conn c = {.fd = -1};
     double *t[64];
 
@@ -473,7 +488,7 @@ static int mode_latency(int argc, char **argv)
     }
     fclose(f);
     for (i = 0; i < n; i++) { /* warm-up, and check */
-        get(&c, path[i]);
+        get(&c, expand(path[i], buf, sizeof(buf)));
         if (c.status != 200 || memmem(c.body.p, c.body.len, "<error ", 7) != NULL) {
             error_snippet(&c.body);
             die("%s: HTTP %d or OAI error", label[i], c.status);
@@ -485,7 +500,7 @@ static int mode_latency(int argc, char **argv)
         for (i = 0; i < n; i++) {
             double t0 = now_s();
 
-            get(&c, path[i]);
+            get(&c, expand(path[i], buf, sizeof(buf)));
             t[i][r] = (now_s() - t0) * 1000.0;
             if (c.status != 200)
                 die("%s: HTTP %d", label[i], c.status);
