@@ -246,53 +246,152 @@ static void client_addr_set(client_addr *a, const struct sockaddr *sa, int salen
 /* ------------------------------------------------------------------ */
 /* Listening socket.                                                   */
 
-evutil_socket_t http_listen_socket(const char *addr, int port, char *err, size_t err_len)
+/* "[::1]" as well as "::1"; an empty address is every address. */
+static int resolve(const char *addr, int port, struct addrinfo **res, char *host, size_t host_len,
+                   char *err, size_t err_len)
 {
-    struct addrinfo hints, *res = NULL, *ai;
-    char host[256], service[16];
-    evutil_socket_t fd = -1;
-    int one = 1, rc, saved = 0;
+    struct addrinfo hints;
+    char service[16];
     size_t n;
+    int rc;
 
     if (port < 0 || port > 65535) {
         snprintf(err, err_len, "invalid port %d", port);
         return -1;
     }
-    /* Accept "[::1]" as well as "::1". */
     n = addr != NULL ? strlen(addr) : 0;
-    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']' && n - 2 < sizeof(host))
-        snprintf(host, sizeof(host), "%.*s", (int)(n - 2), addr + 1);
+    if (n >= 2 && addr[0] == '[' && addr[n - 1] == ']' && n - 2 < host_len)
+        snprintf(host, host_len, "%.*s", (int)(n - 2), addr + 1);
     else
-        snprintf(host, sizeof(host), "%s", n > 0 ? addr : "");
+        snprintf(host, host_len, "%s", n > 0 ? addr : "");
     snprintf(service, sizeof(service), "%d", port);
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    rc = getaddrinfo(host[0] != '\0' ? host : NULL, service, &hints, &res);
+    rc = getaddrinfo(host[0] != '\0' ? host : NULL, service, &hints, res);
     if (rc != 0) {
         snprintf(err, err_len, "cannot resolve %s: %s", host, gai_strerror(rc));
         return -1;
     }
+    return 0;
+}
+
+/* A non-blocking, close-on-exec socket bound to sa; listening unless
+ * probe. With reuseport, SO_REUSEPORT is set before bind(), as Linux
+ * requires of every socket of a group sharing an address and port.
+ * Returns the socket, or -1 with errno set. */
+static evutil_socket_t bind_socket(const struct sockaddr *sa, socklen_t salen, int reuseport,
+                                   int probe)
+{
+    evutil_socket_t fd = socket(sa->sa_family, SOCK_STREAM, 0);
+    int one = 1, saved;
+
+    if (fd < 0)
+        return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
+        (!reuseport || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == 0) &&
+        bind(fd, sa, salen) == 0 && (probe || listen(fd, 1024) == 0) &&
+        evutil_make_socket_nonblocking(fd) == 0 && evutil_make_socket_closeonexec(fd) == 0)
+        return fd;
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+evutil_socket_t http_listen_socket(const char *addr, int port, char *err, size_t err_len)
+{
+    evutil_socket_t fd;
+
+    return http_listen_sockets(addr, port, 0, &fd, 1, err, err_len) == 1 ? fd : -1;
+}
+
+int http_listen_sockets(const char *addr, int port, int reuseport, evutil_socket_t *fds, int n,
+                        char *err, size_t err_len)
+{
+    struct addrinfo *res = NULL, *ai;
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+    char host[256];
+    evutil_socket_t fd = -1;
+    int saved = 0, opened, i;
+
+    if (n < 1) {
+        snprintf(err, err_len, "no listening socket asked for");
+        return -1;
+    }
+    if (resolve(addr, port, &res, host, sizeof(host), err, err_len) != 0)
+        return -1;
+    reuseport = reuseport && n > 1;
     for (ai = res; ai != NULL; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd < 0) {
-            saved = errno;
-            continue;
+        /* SO_REUSEPORT would also let another process of the same user
+         * (a second server started by mistake) bind the port and silently
+         * take a share of the connections. A plain bind first keeps
+         * "address in use" an error; the window until the group below is
+         * bound is microseconds. With port 0 the kernel picks an unused
+         * port anyway. */
+        if (reuseport && port != 0) {
+            fd = bind_socket(ai->ai_addr, ai->ai_addrlen, 0, 1);
+            if (fd < 0) {
+                saved = errno;
+                continue;
+            }
+            close(fd);
         }
-        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0 &&
-            bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0 &&
-            evutil_make_socket_nonblocking(fd) == 0 && evutil_make_socket_closeonexec(fd) == 0)
+        fd = bind_socket(ai->ai_addr, ai->ai_addrlen, reuseport, 0);
+        if (fd < 0 && reuseport && (errno == ENOPROTOOPT || errno == EINVAL)) {
+            /* No SO_REUSEPORT here (a kernel before 3.9, some sandboxes):
+             * one socket, shared by every server. */
+            reuseport = 0;
+            fd = bind_socket(ai->ai_addr, ai->ai_addrlen, 0, 0);
+        }
+        if (fd >= 0)
             break;
         saved = errno;
-        close(fd);
-        fd = -1;
     }
     freeaddrinfo(res);
-    if (fd < 0)
+    if (fd < 0) {
         snprintf(err, err_len, "cannot listen on %s port %d: %s", host[0] ? host : "*", port,
                  strerror(saved != 0 ? saved : EADDRNOTAVAIL));
-    return fd;
+        return -1;
+    }
+    fds[0] = fd;
+    opened = 1;
+    /* The others bind to exactly what the first one got: the same family
+     * and address, and the port the kernel chose when port was 0. */
+    if (reuseport && getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0) {
+        for (i = 1; i < n; i++) {
+            fds[i] = bind_socket((struct sockaddr *)&ss, sslen, 1, 0);
+            if (fds[i] < 0)
+                break;
+            opened++;
+        }
+    }
+    if (reuseport && opened < n) {
+        /* Not expected once the first socket worked; one socket shared by
+         * every server still serves, only less evenly. */
+        log_warn("http: SO_REUSEPORT socket %d of %d: %s; sharing one listening socket", opened + 1,
+                 n, strerror(errno));
+        for (i = 1; i < opened; i++)
+            close(fds[i]);
+        opened = 1;
+    }
+    return opened;
+}
+
+int http_socket_port(evutil_socket_t fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+        return -1;
+    if (ss.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    if (ss.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -355,6 +454,9 @@ struct http_server {
     http_shared *sh;
     http_handler_fn fn;
     void *arg;
+    void (*accept_fn)(void *arg); /* http_server_set_accept_hook */
+    void *accept_arg;
+    int one_at_a_time; /* http_server_accept_one_at_a_time */
     int stopping;
     int nconns;
     struct conn *conns;
@@ -1083,10 +1185,8 @@ fail:
     return NULL;
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
-                      void *arg)
+static void accept_connection(http_server *srv, evutil_socket_t fd, struct sockaddr *sa, int salen)
 {
-    http_server *srv = arg;
     client_addr addr;
     http_limits lim;
     struct conn *c;
@@ -1121,8 +1221,34 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
     timer_arm(c, lim.idle_timeout);
 }
 
+/* Every accepted connection, also one refused over a limit. */
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+                      void *arg)
+{
+    http_server *srv = arg;
+
+    if (srv->accept_fn != NULL)
+        srv->accept_fn(srv->accept_arg);
+    accept_connection(srv, fd, sa, salen);
+    /* On a socket shared with other servers, evconnlistener would go on
+     * accepting until the backlog is empty, and the first server to wake
+     * takes a whole burst of connections. Pausing the listener here ends
+     * its accept loop (libevent 2.1 checks for that after every callback);
+     * a zero timeout enables it again on the next loop iteration, after
+     * the other events that woke with it, while the other servers'
+     * listeners take their turn at the same socket. */
+    if (srv->one_at_a_time) {
+        struct timeval now = {0, 0};
+
+        evconnlistener_disable(l);
+        evtimer_add(srv->resume_timer, &now);
+    }
+}
+
 /* accept() failed with something other than "nothing to accept", most
- * likely EMFILE: pause instead of spinning on the ready socket. */
+ * likely EMFILE: pause instead of spinning on the ready socket. (In
+ * one-at-a-time mode the listener is only enabled while the resume timer
+ * is not pending, so this pause replaces no zero-timeout resume.) */
 static void on_accept_error(struct evconnlistener *l, void *arg)
 {
     http_server *srv = arg;
@@ -1176,6 +1302,17 @@ fail:
         event_free(srv->resume_timer);
     free(srv);
     return NULL;
+}
+
+void http_server_set_accept_hook(http_server *srv, void (*fn)(void *arg), void *arg)
+{
+    srv->accept_fn = fn;
+    srv->accept_arg = arg;
+}
+
+void http_server_accept_one_at_a_time(http_server *srv)
+{
+    srv->one_at_a_time = 1;
 }
 
 void http_server_stop_accepting(http_server *srv)

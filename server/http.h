@@ -7,8 +7,11 @@
  * needs 414/431/413/503 with Retry-After and slowloris protection.
  *
  * Model: one http_server per worker thread, each on its own event_base,
- * all accepting from the same listening socket. Connection counts and
- * limits live in one http_shared object used by every worker.
+ * each accepting from its own listening socket, all bound to the same
+ * address and port with SO_REUSEPORT (http_listen_sockets), or where that
+ * is not possible from one shared socket, one connection at a time.
+ * Connection counts and limits live in one http_shared object used by
+ * every worker, so they apply across workers whichever accepts.
  * Requests on a connection are handled one at a time (pipelined requests
  * wait); keep-alive follows HTTP/1.1 rules.
  *
@@ -59,11 +62,35 @@ void http_shared_free(http_shared *sh);
  * returns the socket, or -1 with a message in err. */
 evutil_socket_t http_listen_socket(const char *addr, int port, char *err, size_t err_len);
 
+/* Listening sockets for n servers. With reuseport and n > 1: n sockets
+ * bound to the same address and port with SO_REUSEPORT, one per server;
+ * the kernel then spreads incoming connections evenly over them (a hash
+ * of the client's address and port), where servers sharing one socket
+ * race for every connection and the first to wake can take a whole
+ * burst. Port 0 gives them all the same free port (http_socket_port).
+ * A port already in use is an error, also when its holder uses
+ * SO_REUSEPORT. Returns how many sockets were opened into fds: n, or 1
+ * (without reuseport, with n == 1, or where SO_REUSEPORT is not
+ * available: then every server shares fds[0], see
+ * http_server_accept_one_at_a_time). -1 with a message in err. */
+int http_listen_sockets(const char *addr, int port, int reuseport, evutil_socket_t *fds, int n,
+                        char *err, size_t err_len);
+/* The local port of a bound socket, or -1. */
+int http_socket_port(evutil_socket_t fd);
+
 /* A server on base accepting from listen_fd, through a duplicate of it
  * (listen_fd itself is not owned; the caller may close it now). The port
  * stays open until every server made on it has stopped accepting. */
 http_server *http_server_new(struct event_base *base, evutil_socket_t listen_fd, http_shared *sh,
                              http_handler_fn fn, void *arg);
+/* For a listening socket shared by several servers: accept one connection
+ * per event-loop iteration instead of every pending one, so that a burst
+ * of connections is spread over the servers instead of all going to the
+ * one that woke first. Call it right after http_server_new. */
+void http_server_accept_one_at_a_time(http_server *srv);
+/* fn(arg) is called on the server's thread for every accepted connection
+ * (also one then refused over a connection limit); for metrics. */
+void http_server_set_accept_hook(http_server *srv, void (*fn)(void *arg), void *arg);
 /* Stops accepting and closes this server's listening descriptor;
  * connections with no request in flight are closed, the others close
  * after their response. Like everything on a server, call it

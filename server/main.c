@@ -17,7 +17,6 @@
 #include "log.h"
 #include "worker.h"
 
-#define MAX_WORKERS 64
 #define MAX_OVERRIDES 64
 #define SHUTDOWN_TIMEOUT 10
 
@@ -33,7 +32,7 @@ typedef struct {
     config cfg;
     options opt;
     server_state state;
-    worker workers[MAX_WORKERS];
+    worker workers[WORKER_MAX];
     int n_workers;
     struct event_base *base;
 } server;
@@ -232,15 +231,40 @@ static void on_reload_signal(evutil_socket_t sig, short what, void *arg)
     config_free(&fresh);
 }
 
-static int start_workers(server *s)
+static int count_workers(const config *cfg)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int n = s->cfg.workers > 0 ? s->cfg.workers : (int)(cpus > 0 ? cpus : 1);
+    int n = cfg->workers > 0 ? cfg->workers : (int)(cpus > 0 ? cpus : 1);
+
+    return n > WORKER_MAX ? WORKER_MAX : n;
+}
+
+/* One socket per worker with SO_REUSEPORT, so that the kernel spreads the
+ * connections over the workers (see http_listen_sockets). */
+static int open_listeners(server *s, char *err, size_t err_len)
+{
+    s->state.n_listen_fds = http_listen_sockets(s->cfg.listen, s->cfg.port, 1, s->state.listen_fds,
+                                                s->state.n_workers, err, err_len);
+    return s->state.n_listen_fds > 0 ? 0 : -1;
+}
+
+/* The workers listen on duplicates; without closing these the port would
+ * stay open (queueing connections no one accepts) after the last worker
+ * stopped accepting. */
+static void close_listeners(server *s)
+{
     int i;
 
-    if (n > MAX_WORKERS)
-        n = MAX_WORKERS;
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < s->state.n_listen_fds; i++)
+        evutil_closesocket(s->state.listen_fds[i]);
+    s->state.n_listen_fds = 0;
+}
+
+static int start_workers(server *s)
+{
+    int i;
+
+    for (i = 0; i < s->state.n_workers; i++) {
         if (worker_start(&s->workers[i], &s->state, i) != 0)
             return -1;
         s->n_workers++;
@@ -253,7 +277,7 @@ static int run(server *s)
     struct event *ev_term = NULL, *ev_int = NULL, *ev_hup = NULL;
     http_limits lim;
     char err[256];
-    int i, rc = 1;
+    int i, port, rc = 1;
 
     s->state.cfg = &s->cfg;
     s->state.keys.n = 1;
@@ -267,10 +291,15 @@ static int run(server *s)
     s->state.shutdown_timeout = SHUTDOWN_TIMEOUT;
     limits_from_config(&lim, &s->cfg);
     s->state.http = http_shared_new(&lim);
-    s->state.listen_fd = http_listen_socket(s->cfg.listen, s->cfg.port, err, sizeof(err));
+    s->state.n_workers = count_workers(&s->cfg);
+    if (open_listeners(s, err, sizeof(err)) != 0) {
+        log_error("cannot start: %s", err);
+        goto cleanup;
+    }
+    port = http_socket_port(s->state.listen_fds[0]);
     s->base = event_base_new();
-    if (s->state.http == NULL || s->base == NULL || s->state.listen_fd < 0) {
-        log_error("cannot start: %s", s->state.listen_fd < 0 ? err : "out of memory");
+    if (s->state.http == NULL || s->base == NULL) {
+        log_error("cannot start: out of memory");
         goto cleanup;
     }
     ev_term = evsignal_new(s->base, SIGTERM, on_stop_signal, s);
@@ -281,13 +310,14 @@ static int run(server *s)
         goto cleanup;
     if (start_workers(s) != 0)
         goto cleanup;
-    /* The workers listen on duplicates; without this one the port closes
-     * (refusing new connections) as soon as the last worker stops. */
-    evutil_closesocket(s->state.listen_fd);
-    s->state.listen_fd = -1;
-    log_info("oai-server %s listening on %s port %d with %d worker(s); base URL %s%s", OAI_VERSION,
-             s->cfg.listen, s->cfg.port, s->n_workers, s->cfg.base_url,
-             s->cfg.demo ? " (demo mode)" : "");
+    /* The port as bound (the same as cfg.port, which cannot be 0). */
+    log_info("oai-server %s listening on %s port %d with %d worker(s) (%s); base URL %s%s",
+             OAI_VERSION, s->cfg.listen, port, s->n_workers,
+             s->n_workers == 1           ? "one listening socket"
+             : s->state.n_listen_fds > 1 ? "a listening socket each, SO_REUSEPORT"
+                                         : "sharing one listening socket, no SO_REUSEPORT",
+             s->cfg.base_url, s->cfg.demo ? " (demo mode)" : "");
+    close_listeners(s);
     event_base_dispatch(s->base);
     rc = 0;
 
@@ -302,8 +332,7 @@ cleanup:
         event_free(ev_int);
     if (ev_hup != NULL)
         event_free(ev_hup);
-    if (s->state.listen_fd >= 0)
-        evutil_closesocket(s->state.listen_fd);
+    close_listeners(s);
     if (s->base != NULL)
         event_base_free(s->base);
     if (s->state.http != NULL)

@@ -27,6 +27,8 @@ static atomic_ulong records_served;
 static atomic_ulong db_errors;
 static atomic_ulong db_reconnects;
 static atomic_ulong cache_pages, cache_counts;
+static atomic_ulong worker_connections[METRICS_MAX_WORKERS];
+static atomic_int workers_shown; /* 1 + the highest worker index started */
 
 static size_t status_index(int status)
 {
@@ -69,6 +71,24 @@ void metrics_db_error(void)
 void metrics_db_reconnect(void)
 {
     atomic_fetch_add_explicit(&db_reconnects, 1, memory_order_relaxed);
+}
+
+void metrics_worker_started(int worker)
+{
+    int shown = atomic_load_explicit(&workers_shown, memory_order_relaxed);
+
+    if (worker < 0 || worker >= METRICS_MAX_WORKERS)
+        return;
+    while (shown < worker + 1 &&
+           !atomic_compare_exchange_weak_explicit(&workers_shown, &shown, worker + 1,
+                                                  memory_order_relaxed, memory_order_relaxed))
+        ;
+}
+
+void metrics_worker_connection(int worker)
+{
+    if (worker >= 0 && worker < METRICS_MAX_WORKERS)
+        atomic_fetch_add_explicit(&worker_connections[worker], 1, memory_order_relaxed);
 }
 
 static unsigned long get(atomic_ulong *v)
@@ -130,11 +150,24 @@ static void write_latency(struct evbuffer *out)
                         cumulative, (double)get(&latency_sum_us) / 1e6, cumulative);
 }
 
+static void write_workers(struct evbuffer *out)
+{
+    int w, n = atomic_load_explicit(&workers_shown, memory_order_relaxed);
+
+    evbuffer_add_printf(out, "# HELP oai_worker_connections_total Client connections accepted, "
+                             "by worker thread.\n"
+                             "# TYPE oai_worker_connections_total counter\n");
+    for (w = 0; w < n; w++)
+        evbuffer_add_printf(out, "oai_worker_connections_total{worker=\"%d\"} %lu\n", w,
+                            get(&worker_connections[w]));
+}
+
 void metrics_write(struct evbuffer *out, int open_connections)
 {
     write_requests(out);
     write_errors(out);
     write_latency(out);
+    write_workers(out);
     evbuffer_add_printf(out,
                         "# HELP oai_records_served_total Records and headers sent in responses.\n"
                         "# TYPE oai_records_served_total counter\n"

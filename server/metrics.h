@@ -25,6 +25,14 @@ void metrics_db_reconnect(void);
 /* A first page (page 1) or a list size (page 0) served from list_cache. */
 void metrics_list_cache_hit(int page);
 
+/* Per worker thread (index 0 .. METRICS_MAX_WORKERS - 1; others are not
+ * counted): a worker that started, so that its count is shown even while
+ * zero, and a connection it accepted. They show how evenly connections
+ * are spread over the workers. */
+#define METRICS_MAX_WORKERS 64
+void metrics_worker_started(int worker);
+void metrics_worker_connection(int worker);
+
 /* Writes every metric in the Prometheus text format; open_connections is
  * read from the HTTP layer by the caller. */
 void metrics_write(struct evbuffer *out, int open_connections);

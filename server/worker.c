@@ -10,6 +10,7 @@
 
 #include "dispatch.h"
 #include "log.h"
+#include "metrics.h"
 
 /* How often a stopping worker checks whether its connections are done. */
 #define DRAIN_TICK_MS 100
@@ -22,9 +23,18 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+/* On the worker's thread, for every connection it accepts. */
+static void on_accept(void *arg)
+{
+    worker *w = arg;
+
+    metrics_worker_connection(w->index);
+}
+
 int worker_start(worker *w, const server_state *st, int index)
 {
     const config *cfg = st->cfg;
+    int own_socket = st->n_listen_fds == st->n_workers && index < st->n_listen_fds;
 
     memset(w, 0, sizeof(*w));
     w->index = index;
@@ -38,9 +48,17 @@ int worker_start(worker *w, const server_state *st, int index)
     w->cache = list_cache_new();
     if (w->cache == NULL)
         goto fail;
-    w->http = http_server_new(w->base, st->listen_fd, st->http, dispatch_request, w);
+    w->http = http_server_new(w->base, st->listen_fds[own_socket ? index : 0], st->http,
+                              dispatch_request, w);
     if (w->http == NULL)
         goto fail;
+    /* Sharing one socket, the worker that wakes first would accept every
+     * pending connection (a whole burst from a benchmark or a harvester
+     * opening several connections at once), leaving the others idle. */
+    if (!own_socket && st->n_workers > 1)
+        http_server_accept_one_at_a_time(w->http);
+    http_server_set_accept_hook(w->http, on_accept, w);
+    metrics_worker_started(index);
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
         goto fail;
     return 0;

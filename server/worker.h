@@ -1,11 +1,13 @@
 /*
  * worker.h - event-loop threads.
  *
- * Each worker owns an event_base, an HTTP server accepting from the shared
- * listening socket, and its own PostgreSQL connection, so workers share
- * nothing but read-only settings and the connection counters in
- * http_shared. Queries are short keyset scans bounded by statement_timeout;
- * while one runs, the kernel hands new connections to the other workers.
+ * Each worker owns an event_base, an HTTP server accepting from its own
+ * listening socket (SO_REUSEPORT: the kernel spreads connections evenly
+ * over the workers' sockets), and its own PostgreSQL connection, so
+ * workers share nothing but read-only settings and the connection
+ * counters and limits in http_shared. Queries are short keyset scans
+ * bounded by statement_timeout; a connection the kernel gives a worker
+ * that is running one waits in that worker's backlog until it is done.
  */
 #ifndef WORKER_H
 #define WORKER_H
@@ -20,13 +22,23 @@
 #include "http.h"
 #include "token.h"
 
+/* Most worker threads a server runs. */
+#define WORKER_MAX 64
+
 /* What all workers share; read-only while they run. */
 typedef struct {
     const config *cfg;
     token_keys keys;
     http_shared *http;
-    evutil_socket_t listen_fd; /* each worker duplicates it; closed once they run */
-    int shutdown_timeout;      /* seconds in-flight responses get on SIGTERM */
+    /* The listening sockets (http_listen_sockets): one per worker, worker
+     * i accepting from listen_fds[i]; or, when n_listen_fds is less than
+     * n_workers, a single one every worker shares, accepting one
+     * connection at a time. Each worker duplicates its socket; the
+     * originals are closed once the workers run. */
+    evutil_socket_t listen_fds[WORKER_MAX];
+    int n_listen_fds;
+    int n_workers;        /* workers started or to be started */
+    int shutdown_timeout; /* seconds in-flight responses get on SIGTERM */
 } server_state;
 
 typedef struct worker {
