@@ -244,6 +244,59 @@ def verdict(ok):
     return 'PASS' if ok else 'FAIL'
 
 
+def slow_report(d, n, w, targets):
+    """The slow-harvester lines (tests/bench/run, largest N only): RSS with
+    slow_conns connections each holding a resumed ListRecords page it does
+    not read, on a fresh server per page size, and whether that RSS is
+    independent of the page size."""
+    sizes = [int(x) for x in d.get('slow_page_sizes', '').split(',') if x.isdigit()]
+    if not sizes:
+        return
+    conns = num(d, 'slow_conns')
+    peak = {}
+    for ps in sizes:
+        k = 'slow_p%d_' % ps
+        p, idle = num(d, k + 'peak_kib'), num(d, k + 'idle_kib')
+        answered = num(d, k + 'answered')
+        # Every connection must have been answered, or the RSS is that of
+        # fewer slow harvesters than claimed.
+        complete = answered is not None and conns is not None and answered == conns
+        peak[ps] = (p / 1024 if p else None, complete)
+        ok = None if not p else (p / 1024 < 64 and complete)
+        w('%-46s %15s MB   %-16s %s'
+          % ('server RSS, %s slow harvesters, page %d' % (fmt_int(conns), ps),
+             fmt(p / 1024 if p else None), '< 64 MB', verdict(ok)))
+        growth = ('%s kB per connection over idle' % fmt_int((p - idle) / conns)
+                  if p and idle is not None and conns else 'growth unknown')
+        w('  %-44s idle %s MB; %s; page %s kB'
+          % ('', fmt(idle / 1024 if idle is not None else None), growth,
+             fmt_int(num(d, k + 'page_bytes') / 1e3 if num(d, k + 'page_bytes') else None)))
+        w('  %-44s %s of %s answered in %s s, held %s s (%s samples)'
+          % ('', fmt_int(answered), fmt_int(conns), fmt(num(d, k + 'answer_s')),
+             fmt(num(d, k + 'hold_s')), fmt_int(num(d, k + 'samples'))))
+        if ps == sizes[0]:
+            targets.append((n, 'RSS < 64 MB, %s slow harvesters, page %d'
+                            % (fmt_int(conns), ps), '%s MB' % fmt(peak[ps][0]), ok))
+    if len(sizes) < 2:
+        return
+    # Independent of page size: the largest page size's peak under 64 MB and
+    # at most 1.5x the default's. A server that queues whole pages grows with
+    # the page bytes (~5x from 200 to 1000 records); 1.5x leaves room for
+    # noise (allocator, per-worker caches) and still fails a server that
+    # keeps more than ~1.5% of each page per slow connection (at 200
+    # connections and ~13 MB idle: 13 + 200 x f x 2.9 MB > 1.5 x (13 + 200 x
+    # f x 0.58 MB) for f > 1.6%). Memory per connection that does not depend
+    # on the page size (a fixed batch buffer) passes while under 64 MB.
+    (a, a_ok), (b, b_ok) = peak[sizes[0]], peak[sizes[-1]]
+    ratio = b / a if a and b else None
+    ok = None if ratio is None else (b < 64 and ratio <= 1.5 and a_ok and b_ok)
+    w('%-46s %16sx   %-16s %s'
+      % ('  independent of page size: %d / %d' % (sizes[-1], sizes[0]),
+         fmt(ratio, 2), '<= 1.5x, < 64 MB', verdict(ok)))
+    targets.append((n, 'RSS independent of page size (%d vs %d)' % (sizes[-1], sizes[0]),
+                    '%s vs %s MB, %sx' % (fmt(b), fmt(a), fmt(ratio, 2)), ok))
+
+
 def cmd_report(path):
     meta, per_n, order = load_figures(path)
     out = []
@@ -440,6 +493,7 @@ def cmd_report(path):
         ok = None if mb('rss_conns_kib') is None else mb('rss_conns_kib') < 64
         targets.append((n, 'RSS < 64 MB with %s connections' % conns,
                         '%s MB' % fmt(mb('rss_conns_kib')), ok))
+        slow_report(d, n, w, targets)
         w('')
     w('=' * 78)
     w('Targets')
