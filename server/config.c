@@ -406,6 +406,7 @@ static const key_def keys[] = {
     STR_KEY("repository", "identifier", repository_id, K_REQUIRED, check_repo_id),
     {"repository", "admin_email", T_EMAILS, 0, 0, 0, K_REQUIRED, check_email},
     INT_KEY("repository", "page_size", page_size, 1, 1000),
+    INT_KEY("repository", "list_batch", list_batch, 1, 1000),
     STR_KEY("repository", "icon_url", icon_url, 0, check_url),
     STR_KEY("repository", "friends", friends, 0, check_url_list),
     STR_KEY("repository", "token_secret", token_secret, K_SECRET, check_secret),
@@ -896,6 +897,7 @@ void config_defaults(config *c)
     c->write_timeout = 60;
     c->repository_name = strdup("NEC E-Library");
     c->page_size = 200;
+    c->list_batch = 50;
     c->token_lifetime = 86400;
     c->statement_timeout = 5000;
     c->connect_timeout = 5;

@@ -45,6 +45,7 @@ typedef struct {
     char *admin_email[CONFIG_MAX_EMAILS]; /* key repeatable or comma-separated */
     int n_admin_email;
     int page_size;          /* records per list page, default 200, 1..1000 */
+    int list_batch;         /* records per database round trip in a list page, default 50 */
     char *icon_url;         /* collection icon for the Identify branding description */
     char *friends;          /* base URLs of other repositories, comma/space separated */
     char *token_secret;     /* >= 32 bytes; required unless demo */

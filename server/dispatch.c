@@ -5,6 +5,7 @@
  */
 #include "dispatch.h"
 
+#include <stdlib.h>
 #include <strings.h>
 #include <string.h>
 #include <time.h>
@@ -142,11 +143,14 @@ static void respond_failure(http_request *req, outcome *o, int status)
 }
 
 /*
- * Runs the OAI request and writes the whole response document into out.
- * Returns 200 (OAI errors included: they are HTTP 200 with an <error>
- * element, spec 3.6), or 503/500 when there is no document to send.
+ * Runs the OAI request and writes the response document into out: whole,
+ * or, when stream is non-NULL and a list page goes on (*stream set), up to
+ * the page's first batch. Returns 200 (OAI errors included: they are HTTP
+ * 200 with an <error> element, spec 3.6), or 503/500 when there is no
+ * document to send. o->records is updated for as long as *stream lives.
  */
-static int produce_oai(worker *w, const char *args, size_t len, outcome *o, struct evbuffer *out)
+static int produce_oai(worker *w, const char *args, size_t len, outcome *o, struct evbuffer *out,
+                       list_stream **stream)
 {
     const server_state *st = w->state;
     oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &o->records, w->cache};
@@ -160,12 +164,15 @@ static int produce_oai(worker *w, const char *args, size_t len, outcome *o, stru
         return 500;
     if (oai_args_parse(args, len, &oreq, &err) == 0) {
         o->verb = oreq.verb;
-        result = oai_verb_run(&ctx, &oreq, body, &err);
+        result = oai_verb_run(&ctx, &oreq, body, &err, stream);
     }
     if (result == VERB_UNAVAILABLE) {
         status = 503;
     } else if (result == VERB_FAILED) {
         status = 500;
+    } else if (stream != NULL && *stream != NULL) {
+        oai_write_response_head(out, &ctx, &oreq, NULL);
+        evbuffer_add_buffer(out, body);
     } else {
         o->error = err.code;
         oai_write_response(out, &ctx, &oreq, body, &err);
@@ -175,20 +182,166 @@ static int produce_oai(worker *w, const char *args, size_t len, outcome *o, stru
     return status;
 }
 
-/* Runs the OAI request and answers it. */
-static void answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o)
+/* Metrics and the access-log line of a request that was answered. */
+static void request_done(http_request *req, const outcome *o, const struct timespec *start)
 {
-    struct evbuffer *out = evbuffer_new();
-    int status = out != NULL ? produce_oai(w, args, len, o, out) : 500;
+    double took = elapsed_s(start);
 
+    metrics_request(o->verb, o->status, o->error, took, o->records);
+    log_access(http_request_client(req), http_request_method(req),
+               o->verb != VERB_NONE ? oai_verb_name(o->verb) : "-", o->status, o->bytes,
+               took * 1e3);
+}
+
+/*
+ * A list page sent while it is written (docs/architecture.md, "Streamed
+ * pages"): each batch is produced when the client has read most of the one
+ * before (http_respond_on_drain), compressed on its own (compress_stream)
+ * and sent as a chunk. Owned by the event loop between batches; freed when
+ * the page ends, fails or the client leaves.
+ */
+typedef struct {
+    http_request *req;
+    list_stream *ls;
+    compress_stream cs; /* used when enc is not identity */
+    content_encoding enc;
+    outcome o; /* o.records is the stream's served counter */
+    struct timespec start;
+    struct evbuffer *part; /* the batch being written */
+    struct evbuffer *wire; /* its compressed form */
+} exchange;
+
+static void exchange_free(exchange *x)
+{
+    if (x == NULL)
+        return;
+    list_stream_free(x->ls);
+    if (x->part != NULL)
+        evbuffer_free(x->part);
+    if (x->wire != NULL)
+        evbuffer_free(x->wire);
+    free(x);
+}
+
+/* Sends data (drained) as the stream's next chunk, compressed when
+ * negotiated; last ends the compressed stream. -1 when zlib fails. */
+static int stream_send(exchange *x, struct evbuffer *data, int last)
+{
+    struct evbuffer *chunk = data;
+
+    if (x->enc != ENC_IDENTITY) {
+        if (compress_stream_write(&x->cs, data, x->wire, last) != 0)
+            return -1;
+        chunk = x->wire;
+    }
+    x->o.bytes += (unsigned long)evbuffer_get_length(chunk);
+    http_respond_chunk(x->req, chunk);
+    return 0;
+}
+
+/* Ends the exchange: logged, then the response ended (whole, or cut off
+ * when it cannot be completed), then freed. */
+static void stream_end(exchange *x, int complete)
+{
+    http_request *req = x->req;
+
+    request_done(req, &x->o, &x->start);
+    if (complete)
+        http_respond_end(req);
+    else
+        http_respond_abort(req);
+    exchange_free(x);
+}
+
+/* http_respond_on_drain: the client has read most of what it was sent. */
+static void stream_more(http_request *req, void *arg)
+{
+    exchange *x = arg;
+    int unavailable = 0, rc;
+
+    if (http_request_closed(req)) {
+        log_info("oai: %s left during a list page, after %lu records", http_request_client(req),
+                 x->o.records);
+        stream_end(x, 1);
+        return;
+    }
+    rc = list_stream_next(x->ls, x->part, &unavailable);
+    if (rc < 0) {
+        log_error("oai: a list page to %s cut off after %lu records: %s", http_request_client(req),
+                  x->o.records, unavailable ? "the database is unavailable" : "internal error");
+        stream_end(x, 0);
+        return;
+    }
+    if (rc == 1)
+        oai_write_response_tail(x->part);
+    if (stream_send(x, x->part, rc == 1) != 0) {
+        log_error("oai: a list page to %s cut off: compression failed", http_request_client(req));
+        stream_end(x, 0);
+        return;
+    }
+    if (rc == 1)
+        stream_end(x, 1);
+    else
+        http_respond_on_drain(req, stream_more, x);
+}
+
+/* Sends the head and the first batch of a streamed page; the loop sends
+ * the rest (stream_more). */
+static void stream_start(exchange *x, struct evbuffer *out)
+{
+    http_request *req = x->req;
+
+    x->enc = compress_negotiate(http_request_header(req, "Accept-Encoding"));
+    http_add_header(req, "Vary", "Accept-Encoding");
+    if (x->enc != ENC_IDENTITY) {
+        compress_stream_init(&x->cs, x->enc);
+        http_add_header(req, "Content-Encoding", compress_name(x->enc));
+    }
+    x->o.status = 200;
+    http_respond_start(req, 200, "text/xml; charset=UTF-8");
+    if (stream_send(x, out, 0) != 0) {
+        log_error("oai: a list page to %s cut off: compression failed", http_request_client(req));
+        stream_end(x, 0);
+        return;
+    }
+    http_respond_on_drain(req, stream_more, x);
+}
+
+/* Runs the OAI request and answers it: whole, or as a stream. Returns 1
+ * when the answer goes on after this returns (the stream then logs it). */
+static int answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o,
+                      const struct timespec *start)
+{
+    exchange *x = calloc(1, sizeof(*x));
+    struct evbuffer *out = evbuffer_new();
+    int status = 500;
+
+    if (x != NULL && out != NULL && (x->part = evbuffer_new()) != NULL &&
+        (x->wire = evbuffer_new()) != NULL) {
+        /* HEAD gets the whole document's head (and length), not a stream. */
+        int head = strcmp(http_request_method(req), "HEAD") == 0;
+
+        x->req = req;
+        x->o = *o;
+        x->start = *start;
+        status = produce_oai(w, args, len, &x->o, out, head ? NULL : &x->ls);
+        *o = x->o;
+    }
+    if (status == 200 && x->ls != NULL) {
+        stream_start(x, out);
+        evbuffer_free(out);
+        return 1;
+    }
     if (status == 200) {
         negotiate_encoding(req, out);
         respond(req, o, 200, "text/xml; charset=UTF-8", out);
     } else {
         respond_failure(req, o, status);
     }
+    exchange_free(x);
     if (out != NULL)
         evbuffer_free(out);
+    return 0;
 }
 
 /* The same OAI response as an HTML page rendered here (html_view.c), for
@@ -196,7 +349,7 @@ static void answer_oai(http_request *req, worker *w, const char *args, size_t le
 static void answer_html(http_request *req, worker *w, const char *args, size_t len, outcome *o)
 {
     struct evbuffer *xml = evbuffer_new(), *html = evbuffer_new();
-    int status = xml != NULL && html != NULL ? produce_oai(w, args, len, o, xml) : 500;
+    int status = xml != NULL && html != NULL ? produce_oai(w, args, len, o, xml, NULL) : 500;
 
     if (status == 200 && html_view_render(xml, html) != 0)
         status = 500;
@@ -292,8 +445,7 @@ void dispatch_request(http_request *req, void *arg)
     outcome o = {0, VERB_NONE, OAI_OK, 0, 0};
     struct timespec start;
     size_t len = 0;
-    int status, html;
-    double took;
+    int status, html, streamed = 0;
 
     clock_gettime(CLOCK_MONOTONIC, &start);
     html = is_html_path(cfg, path);
@@ -304,7 +456,7 @@ void dispatch_request(http_request *req, void *arg)
         else if (html)
             answer_html(req, w, args, len, &o);
         else
-            answer_oai(req, w, args, len, &o);
+            streamed = answer_oai(req, w, args, len, &o, &start);
     } else if ((asset = under_base(cfg, path, "/static/")) != NULL && is_get(req)) {
         answer_static(req, asset, &o);
     } else if (strcmp(path, "/healthz") == 0 && is_get(req)) {
@@ -314,8 +466,6 @@ void dispatch_request(http_request *req, void *arg)
     } else {
         respond_unusable(req, &o, 404, cfg->base_url);
     }
-    took = elapsed_s(&start);
-    metrics_request(o.verb, o.status, o.error, took, o.records);
-    log_access(http_request_client(req), http_request_method(req),
-               o.verb != VERB_NONE ? oai_verb_name(o.verb) : "-", o.status, o.bytes, took * 1e3);
+    if (!streamed)
+        request_done(req, &o, &start);
 }

@@ -51,8 +51,13 @@
 #define RETRY_AFTER 5               /* seconds, in 503 answers to refused connections */
 #define LINGER_SECONDS 2            /* how long a closing connection drains input */
 #define READ_HIGH_WATER (64 * 1024) /* input buffered while a request is handled */
-#define ACCEPT_PAUSE_MS 500         /* listener pause after accept() fails (EMFILE) */
-#define CLIENT_BUCKETS 1024         /* hash buckets for per-client counts */
+/* A streamed response is asked for more (http_respond_on_drain) once its
+ * queued bytes fall to this: enough to keep the socket busy while the
+ * handler produces the next chunk, small enough that a slow client holds
+ * little of the server's memory. */
+#define STREAM_LOW_WATER (64 * 1024)
+#define ACCEPT_PAUSE_MS 500 /* listener pause after accept() fails (EMFILE) */
+#define CLIENT_BUCKETS 1024 /* hash buckets for per-client counts */
 /* Bytes of the head (request line + headers) not covered by the two
  * limits: CRLFs, spaces around the URL and header values. */
 #define HEAD_SLACK 64
@@ -436,14 +441,16 @@ struct conn {
     size_t head_bytes; /* bytes fed to the parser before headers_done */
     char prefix[8];    /* first bytes of the request, to spot HTTP/2 */
     size_t prefix_len;
-    int keep_alive;  /* the request allows another one after it */
-    int resp_keep;   /* the response says keep-alive */
-    int resp_done;   /* the whole response is queued */
-    int streaming;   /* http_respond_start was called */
-    int chunked_out; /* the streamed response uses chunked framing */
-    int owned;       /* the handler owns the request */
-    int closed;      /* the client is gone (only while owned) */
-    int peer_eof;    /* the client shut down its sending side */
+    int keep_alive;         /* the request allows another one after it */
+    int resp_keep;          /* the response says keep-alive */
+    int resp_done;          /* the whole response is queued */
+    int streaming;          /* http_respond_start was called */
+    int chunked_out;        /* the streamed response uses chunked framing */
+    int owned;              /* the handler owns the request */
+    http_drain_fn drain_fn; /* http_respond_on_drain: armed, called once */
+    void *drain_arg;
+    int closed;   /* the client is gone (only while owned) */
+    int peer_eof; /* the client shut down its sending side */
     http_request req;
 };
 
@@ -523,6 +530,7 @@ static void request_reset(struct conn *c)
     c->head_bytes = c->prefix_len = 0;
     c->keep_alive = c->resp_keep = c->resp_done = 0;
     c->streaming = c->chunked_out = 0;
+    c->drain_fn = NULL;
     http_parser_init(&c->parser, HTTP_REQUEST);
     c->parser.data = c;
 }
@@ -570,8 +578,13 @@ static void conn_free(struct conn *c)
 static void conn_drop(struct conn *c)
 {
     if (c->owned) {
+        struct timeval now = {0, 0};
+
         c->closed = 1;
         conn_close_socket(c);
+        /* A stream waiting for the client to read hears that it left. */
+        if (c->drain_fn != NULL)
+            evtimer_add(c->timer, &now);
     } else {
         conn_free(c);
     }
@@ -1073,10 +1086,27 @@ static void on_read(struct bufferevent *bev, void *arg)
     /* ST_HANDLER, ST_WRITE: pipelined bytes wait (up to READ_HIGH_WATER). */
 }
 
+/* Calls the stream's handler when its queued bytes are low enough or the
+ * client is gone (the call may free c). Returns 1 when it called. */
+static int conn_call_drain(struct conn *c)
+{
+    http_drain_fn fn = c->drain_fn;
+
+    if (fn == NULL)
+        return 0;
+    if (!c->closed && evbuffer_get_length(bufferevent_get_output(c->bev)) > STREAM_LOW_WATER)
+        return 0;
+    c->drain_fn = NULL;
+    fn(&c->req, c->drain_arg);
+    return 1;
+}
+
 static void on_write(struct bufferevent *bev, void *arg)
 {
     struct conn *c = arg;
 
+    if (conn_call_drain(c))
+        return;
     /* Also called after a 100 Continue or a streamed chunk is flushed. */
     if (c->state == ST_WRITE && c->resp_done &&
         evbuffer_get_length(bufferevent_get_output(bev)) == 0)
@@ -1115,7 +1145,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
             conn_free(c);
         break;
     case ST_WRITE:
-        on_write(c->bev, c);
+        if (!conn_call_drain(c) && c->bev != NULL)
+            on_write(c->bev, c);
         break;
     case ST_LINGER:
         conn_free(c);
@@ -1338,10 +1369,21 @@ int http_server_connections(http_server *srv)
 
 void http_server_free(http_server *srv)
 {
+    struct conn *c;
+
     if (srv == NULL)
         return;
-    while (srv->conns != NULL)
-        conn_free(srv->conns);
+    while ((c = srv->conns) != NULL) {
+        /* A stream waiting for its client is told the client is gone, so
+         * that its handler frees what it holds and ends the response. */
+        if (c->owned && c->drain_fn != NULL) {
+            c->closed = 1;
+            conn_close_socket(c);
+            conn_call_drain(c);
+            continue; /* freed by the handler, or without the fn next time */
+        }
+        conn_free(c);
+    }
     if (srv->listener != NULL)
         evconnlistener_free(srv->listener);
     event_free(srv->resume_timer);
@@ -1534,6 +1576,42 @@ void http_respond_chunk(http_request *req, struct evbuffer *data)
         conn_drop(c);
 }
 
+void http_respond_on_drain(http_request *req, http_drain_fn fn, void *arg)
+{
+    struct conn *c = req->conn;
+    struct timeval now = {0, 0};
+
+    if (!c->owned || !c->streaming) {
+        log_error("http: http_respond_on_drain without http_respond_start");
+        return;
+    }
+    c->drain_fn = fn;
+    c->drain_arg = arg;
+    if (c->closed || evbuffer_get_length(bufferevent_get_output(c->bev)) <= STREAM_LOW_WATER) {
+        /* Ready now: called from the loop, never from here, so that a
+         * handler cannot recurse into itself. */
+        evtimer_add(c->timer, &now);
+        return;
+    }
+    /* The write callback runs when the output falls to the low mark. */
+    bufferevent_setwatermark(c->bev, EV_WRITE, STREAM_LOW_WATER, 0);
+}
+
+void http_respond_abort(http_request *req)
+{
+    struct conn *c = req->conn;
+
+    if (!c->owned || !c->streaming) {
+        log_error("http: http_respond_abort without http_respond_start");
+        return;
+    }
+    c->owned = 0;
+    c->drain_fn = NULL;
+    /* No last chunk: the client cannot take what it got for a whole
+     * response. What is queued is dropped with the connection. */
+    conn_free(c);
+}
+
 void http_respond_end(http_request *req)
 {
     struct conn *c = req->conn;
@@ -1550,6 +1628,8 @@ void http_respond_end(http_request *req)
         return;
     }
     c->resp_done = 1;
+    c->drain_fn = NULL;
+    bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
     out = bufferevent_get_output(c->bev);
     if (c->chunked_out && !req->is_head && evbuffer_add(out, "0\r\n\r\n", 5) != 0) {
         conn_free(c);

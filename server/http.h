@@ -130,6 +130,21 @@ void http_respond(http_request *req, int status, const char *content_type, struc
 void http_respond_start(http_request *req, int status, const char *content_type);
 void http_respond_chunk(http_request *req, struct evbuffer *data);
 void http_respond_end(http_request *req);
+/*
+ * Back-pressure for a streamed response: fn(req, arg) is called once, from
+ * the event loop, when the bytes queued for the client have fallen to 64 kB
+ * or less (at the next loop iteration if they already have), or when the
+ * client is gone or the server is being freed (http_request_closed is then
+ * true). fn writes its next chunk and asks again, or ends the response
+ * (http_respond_end or http_respond_abort), which it must do when closed.
+ */
+typedef void (*http_drain_fn)(http_request *req, void *arg);
+void http_respond_on_drain(http_request *req, http_drain_fn fn, void *arg);
+/* Ends a streamed response without its end (no last chunk; for HTTP/1.0 a
+ * close that is no different from a normal end, but the document is then
+ * incomplete) and closes the connection: for a failure after the head was
+ * sent. */
+void http_respond_abort(http_request *req);
 
 /* Reason phrase for a status code ("Not Found"). */
 const char *http_reason(int status);

@@ -13,7 +13,7 @@
  * (several formats or sets) in the same second fit. A page is ~600 kB at
  * the default page size. */
 #define LIST_CACHE_PAGES 8
-#define LIST_CACHE_PAGE_BYTES (16u * 1024 * 1024)
+#define LIST_CACHE_PAGE_BYTES (LIST_CACHE_PAGES * LIST_CACHE_PAGE_MAX)
 #define LIST_CACHE_COUNTS 32
 /* Longer keys (huge set or date arguments) are simply not cached. */
 #define LIST_CACHE_KEY_MAX 512
@@ -104,7 +104,7 @@ void list_cache_put_page(list_cache *c, const char *key, size_t klen, int64_t no
     size_t len = evbuffer_get_length(body), i;
     page_entry *e = NULL;
 
-    if (!fits(klen, snapshot) || len > LIST_CACHE_PAGE_BYTES / LIST_CACHE_PAGES)
+    if (!fits(klen, snapshot) || len > LIST_CACHE_PAGE_MAX)
         return;
     /* Entries of past seconds can never be served again. */
     for (i = 0; i < LIST_CACHE_PAGES; i++)

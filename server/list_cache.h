@@ -43,6 +43,8 @@ void list_cache_free(list_cache *c);
  * valid while out holds them), sets *served, returns 1. 0 when there is none. */
 int list_cache_get_page(list_cache *c, const char *key, size_t klen, int64_t now,
                         const char *snapshot, struct evbuffer *out, unsigned long *served);
+/* The longest page list_cache_put_page keeps. */
+#define LIST_CACHE_PAGE_MAX (2u * 1024 * 1024)
 /* Remembers a copy of body (left untouched) for list_cache_get_page. */
 void list_cache_put_page(list_cache *c, const char *key, size_t klen, int64_t now,
                          const char *snapshot, struct evbuffer *body, unsigned long served);

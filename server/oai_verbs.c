@@ -694,113 +694,250 @@ static int list_size(const oai_ctx *ctx, const oai_token *q, const char *snapsho
     return 0;
 }
 
-/* Writes the records of res, at most page_size of them, and returns how
- * many were written; the query fetched one more to tell whether another
- * page follows. */
+/* Writes the records of res, at most max of them, and returns how many
+ * were written; a query may fetch one more to tell whether more follow. */
 static int write_records(struct evbuffer *out, const oai_ctx *ctx, const metadata_format *fmt,
-                         const PGresult *res, int page_size)
+                         const PGresult *res, int max)
 {
     int rows = PQntuples(res), row;
 
-    for (row = 0; row < rows && row < page_size; row++)
+    for (row = 0; row < rows && row < max; row++)
         write_record(out, ctx, fmt, res, row);
     return row;
 }
 
-static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
-                                     struct evbuffer *out, oai_error *err)
-{
-    int with_md = req->verb == VERB_LIST_RECORDS;
-    const char *element = with_md ? "ListRecords" : "ListIdentifiers";
-    int page_size = ctx->cfg->page_size, unavailable = 0, more, last_row, n;
-    int from_token = req->resumption_token != NULL;
+/*
+ * A ListRecords/ListIdentifiers page is written in batches of list_batch
+ * records, each one keyset query continuing after the last record of the
+ * one before, so that a page can be sent while it is produced (dispatch.c)
+ * and a harvester reading slowly holds one batch of the server's memory,
+ * not one page. A page written whole (stream not wanted, or one batch
+ * enough) is the same bytes.
+ */
+struct list_stream {
+    oai_ctx ctx; /* a copy: a stream outlives its caller's frame */
+    oai_token q; /* the harvest; owns its strings */
     const metadata_format *fmt;
-    verb_result result = VERB_DONE;
-    PGresult *res = NULL;
-    char *encoded = NULL;
-    oai_token q, next;
-    uint64_t complete;
-    cache_key key = {.len = 0};
-    char snapshot[256] = "";
-    int64_t newest = 0;
+    int with_md;    /* ListRecords */
+    int from_token; /* a resumed list, not a first page */
+    int written;    /* records of this page written so far */
+    int64_t pos_ds; /* keyset position after the last record written */
+    int64_t pos_id;
+    int cacheable;         /* a first page list_cache may remember */
+    struct evbuffer *copy; /* the page's element so far, for list_cache */
+    cache_key key;
+    char snapshot[256];
+    int64_t newest;
+};
 
-    memset(&q, 0, sizeof(q));
-    if (from_token) {
-        if (resume(ctx, req, &q, err) != 0)
-            return VERB_OAI_ERROR;
-    } else {
-        int rc = list_query_from_args(ctx, req, &q, err, &unavailable);
+void list_stream_free(list_stream *s)
+{
+    if (s == NULL)
+        return;
+    token_free(&s->q);
+    if (s->copy != NULL)
+        evbuffer_free(s->copy);
+    free(s);
+}
 
-        if (rc == -1)
-            return VERB_OAI_ERROR;
-        if (rc == -2)
-            return db_failed(unavailable);
-    }
-    fmt = metadata_format_find(q.metadata_prefix);
-    /* A first page: maybe served a moment ago, in this second, from the
-     * same data (list_cache.h). */
-    if (!from_token && ctx->cache != NULL) {
-        if (data_identity(ctx, snapshot, sizeof(snapshot), &newest, &unavailable) != 0)
-            return db_failed(unavailable);
-        page_key(&key, ctx, &q);
-        if (!key.overflow && list_cache_get_page(ctx->cache, key.buf, key.len, ctx->now, snapshot,
-                                                 out, ctx->served)) {
-            metrics_list_cache_hit(1);
-            return VERB_DONE;
+/* Appends out's bytes from offset `from` to the cache copy, or drops the
+ * copy when the page grows past what list_cache keeps. */
+static void copy_for_cache(list_stream *s, struct evbuffer *out, size_t from)
+{
+    struct evbuffer_ptr pos;
+    struct evbuffer_iovec vec[16];
+    size_t len = evbuffer_get_length(out) - from, done = 0;
+    int n, i;
+
+    if (s->copy == NULL)
+        return;
+    if (evbuffer_get_length(s->copy) + len > LIST_CACHE_PAGE_MAX ||
+        evbuffer_ptr_set(out, &pos, from, EVBUFFER_PTR_SET) != 0)
+        goto drop;
+    while (done < len) {
+        n = evbuffer_peek(out, (ev_ssize_t)(len - done), &pos, vec, 16);
+        for (i = 0; i < n && i < 16 && done < len; i++) {
+            size_t take = vec[i].iov_len < len - done ? vec[i].iov_len : len - done;
+
+            if (evbuffer_add(s->copy, vec[i].iov_base, take) != 0)
+                goto drop;
+            done += take;
         }
+        if (n <= 0 || evbuffer_ptr_set(out, &pos, from + done, EVBUFFER_PTR_SET) != 0)
+            break;
     }
+    if (done == len)
+        return;
+drop:
+    evbuffer_free(s->copy);
+    s->copy = NULL;
+}
 
-    res = list_page(ctx, &q, with_md, page_size + 1, &unavailable);
-    if (res == NULL) {
-        result = db_failed(unavailable);
-        goto cleanup;
-    }
-    if (PQntuples(res) == 0) {
-        oai_error_set(err, OAI_NO_RECORDS_MATCH,
-                      from_token ? "No more records match this harvest."
-                                 : "No records match the given from, until and set.");
-        result = VERB_OAI_ERROR;
-        goto cleanup;
-    }
-    evbuffer_add_printf(out, "<%s>", element);
-    n = write_records(out, ctx, with_md ? fmt : NULL, res, page_size);
-    more = PQntuples(res) > page_size;
-    last_row = n - 1;
-    *ctx->served = (unsigned long)n;
+/* The page's end: its resumptionToken (with completeListSize, counted now
+ * for a first page) and end tag. 0, or -1 (database, *unavailable) or -2
+ * (internal) on failure. */
+static int list_finish(list_stream *s, struct evbuffer *out, int more, int *unavailable)
+{
+    const oai_ctx *ctx = &s->ctx;
+    uint64_t complete = s->q.complete_list_size;
+    char *encoded;
+    oai_token next;
 
-    complete = q.complete_list_size;
-    if (!from_token && more &&
-        (ctx->cache != NULL ? list_size(ctx, &q, snapshot, newest, &complete, &unavailable)
-                            : count_list(ctx, &q, &complete, &unavailable)) != 0) {
-        result = db_failed(unavailable);
-        goto cleanup;
-    }
+    if (!s->from_token && more &&
+        (ctx->cache != NULL ? list_size(ctx, &s->q, s->snapshot, s->newest, &complete, unavailable)
+                            : count_list(ctx, &s->q, &complete, unavailable)) != 0)
+        return -1;
     if (more) {
-        next = q;
-        next.last_datestamp = parse_i64(PQgetvalue(res, last_row, DB_COL_DATESTAMP));
-        next.last_id = parse_i64(PQgetvalue(res, last_row, DB_COL_ID));
-        next.cursor = q.cursor + (uint64_t)n;
+        next = s->q;
+        next.last_datestamp = s->pos_ds;
+        next.last_id = s->pos_id;
+        next.cursor = s->q.cursor + (uint64_t)s->written;
         next.complete_list_size = complete;
         next.expires = ctx->now + ctx->cfg->token_lifetime;
         encoded = token_encode(&next, ctx->keys);
-        if (encoded == NULL) {
+        if (encoded == NULL)
+            return -2;
+        write_resumption(out, &next, encoded, s->q.cursor, complete);
+        free(encoded);
+    } else if (s->from_token) {
+        write_resumption(out, NULL, NULL, s->q.cursor, complete);
+    }
+    evbuffer_add_printf(out, "</%s>", s->with_md ? "ListRecords" : "ListIdentifiers");
+    return 0;
+}
+
+/* Writes the page's next batch. Returns 1 when the page is complete, 0
+ * when another batch follows; -1 when the database failed (*unavailable),
+ * -2 on an internal error, -3 when the list is empty (noRecordsMatch). */
+static int list_step(list_stream *s, struct evbuffer *out, int *unavailable)
+{
+    int remaining = s->ctx.cfg->page_size - s->written;
+    int last = remaining <= s->ctx.cfg->list_batch;
+    int want = last ? remaining : s->ctx.cfg->list_batch, rows, n, rc;
+    size_t from = evbuffer_get_length(out);
+    oai_token at = s->q; /* shares q's strings; only the position differs */
+    PGresult *res;
+
+    at.last_datestamp = s->pos_ds;
+    at.last_id = s->pos_id;
+    /* The last batch fetches one more record: whether another page follows. */
+    res = list_page(&s->ctx, &at, s->with_md, last ? want + 1 : want, unavailable);
+    if (res == NULL)
+        return -1;
+    rows = PQntuples(res);
+    if (rows == 0 && s->written == 0) {
+        PQclear(res);
+        return -3;
+    }
+    if (s->written == 0)
+        evbuffer_add_printf(out, "<%s>", s->with_md ? "ListRecords" : "ListIdentifiers");
+    n = write_records(out, &s->ctx, s->with_md ? s->fmt : NULL, res, want);
+    if (n > 0) {
+        s->pos_ds = parse_i64(PQgetvalue(res, n - 1, DB_COL_DATESTAMP));
+        s->pos_id = parse_i64(PQgetvalue(res, n - 1, DB_COL_ID));
+    }
+    s->written += n;
+    *s->ctx.served = (unsigned long)s->written;
+    PQclear(res);
+    if (!last && rows == want) {
+        copy_for_cache(s, out, from);
+        return 0; /* a full batch: the page goes on */
+    }
+    rc = list_finish(s, out, last && rows > want, unavailable);
+    if (rc != 0)
+        return rc;
+    copy_for_cache(s, out, from);
+    if (s->copy != NULL)
+        list_cache_put_page(s->ctx.cache, s->key.buf, s->key.len, s->ctx.now, s->snapshot, s->copy,
+                            (unsigned long)s->written);
+    return 1;
+}
+
+int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable)
+{
+    int rc = list_step(s, out, unavailable);
+
+    /* An empty batch after the first only ends the page. */
+    return rc == -3 ? -2 : rc < 0 ? -1 : rc;
+}
+
+/* The harvest of this request (token or arguments), owned by s. */
+static verb_result list_stream_query(list_stream *s, const oai_request *req, oai_error *err)
+{
+    int unavailable = 0, rc;
+    oai_token q;
+
+    if (s->from_token)
+        return resume(&s->ctx, req, &s->q, err) == 0 ? VERB_DONE : VERB_OAI_ERROR;
+    rc = list_query_from_args(&s->ctx, req, &q, err, &unavailable);
+    if (rc == -1)
+        return VERB_OAI_ERROR;
+    if (rc == -2)
+        return db_failed(unavailable);
+    s->q = q;
+    /* q's strings belong to the request, which the stream outlives. */
+    s->q.metadata_prefix = strdup(q.metadata_prefix);
+    s->q.set = q.set != NULL ? strdup(q.set) : NULL;
+    if (s->q.metadata_prefix == NULL || (q.set != NULL && s->q.set == NULL))
+        return VERB_FAILED;
+    return VERB_DONE;
+}
+
+static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
+                                     struct evbuffer *out, oai_error *err, list_stream **stream)
+{
+    list_stream *s = calloc(1, sizeof(*s));
+    verb_result result;
+    int unavailable = 0, rc;
+
+    if (s == NULL)
+        return VERB_FAILED;
+    s->ctx = *ctx;
+    s->with_md = req->verb == VERB_LIST_RECORDS;
+    s->from_token = req->resumption_token != NULL;
+    result = list_stream_query(s, req, err);
+    if (result != VERB_DONE)
+        goto cleanup;
+    s->fmt = metadata_format_find(s->q.metadata_prefix);
+    s->pos_ds = s->q.last_datestamp;
+    s->pos_id = s->q.last_id;
+    /* A first page: maybe served a moment ago, in this second, from the
+     * same data (list_cache.h); else remembered once written. */
+    if (!s->from_token && ctx->cache != NULL) {
+        if (data_identity(ctx, s->snapshot, sizeof(s->snapshot), &s->newest, &unavailable) != 0) {
+            result = db_failed(unavailable);
+            goto cleanup;
+        }
+        page_key(&s->key, ctx, &s->q);
+        if (!s->key.overflow && list_cache_get_page(ctx->cache, s->key.buf, s->key.len, ctx->now,
+                                                    s->snapshot, out, ctx->served)) {
+            metrics_list_cache_hit(1);
+            goto cleanup;
+        }
+        if (!s->key.overflow && (s->copy = evbuffer_new()) == NULL) {
             result = VERB_FAILED;
             goto cleanup;
         }
-        write_resumption(out, &next, encoded, q.cursor, complete);
-    } else if (from_token) {
-        write_resumption(out, NULL, NULL, q.cursor, complete);
     }
-    evbuffer_add_printf(out, "</%s>", element);
-    if (!from_token && ctx->cache != NULL && !key.overflow)
-        list_cache_put_page(ctx->cache, key.buf, key.len, ctx->now, snapshot, out,
-                            (unsigned long)n);
+    do
+        rc = list_step(s, out, &unavailable);
+    while (rc == 0 && stream == NULL);
+    if (rc == -3) {
+        oai_error_set(err, OAI_NO_RECORDS_MATCH,
+                      s->from_token ? "No more records match this harvest."
+                                    : "No records match the given from, until and set.");
+        result = VERB_OAI_ERROR;
+    } else if (rc == -1) {
+        result = db_failed(unavailable);
+    } else if (rc == -2) {
+        result = VERB_FAILED;
+    } else if (rc == 0) {
+        *stream = s; /* the rest of the page: list_stream_next */
+        return VERB_DONE;
+    }
 
 cleanup:
-    free(encoded);
-    PQclear(res);
-    if (from_token)
-        token_free(&q);
+    list_stream_free(s);
     return result;
 }
 
@@ -927,8 +1064,10 @@ cleanup:
 /* ------------------------------------------------------------------------ */
 
 verb_result oai_verb_run(const oai_ctx *ctx, const oai_request *req, struct evbuffer *body,
-                         oai_error *err)
+                         oai_error *err, list_stream **stream)
 {
+    if (stream != NULL)
+        *stream = NULL;
     switch (req->verb) {
     case VERB_IDENTIFY:
         return verb_identify(ctx, body);
@@ -938,7 +1077,7 @@ verb_result oai_verb_run(const oai_ctx *ctx, const oai_request *req, struct evbu
         return verb_list_sets(ctx, req, body, err);
     case VERB_LIST_IDENTIFIERS:
     case VERB_LIST_RECORDS:
-        return verb_list_records(ctx, req, body, err);
+        return verb_list_records(ctx, req, body, err, stream);
     case VERB_GET_RECORD:
         return verb_get_record(ctx, req, body, err);
     case VERB_NONE:
@@ -983,11 +1122,9 @@ static void write_request(struct evbuffer *out, const oai_ctx *ctx, const oai_re
     add_str(out, "</request>");
 }
 
-void oai_write_response(struct evbuffer *out, const oai_ctx *ctx, const oai_request *req,
-                        struct evbuffer *body, const oai_error *err)
+void oai_write_response_head(struct evbuffer *out, const oai_ctx *ctx, const oai_request *req,
+                             const oai_error *err)
 {
-    int is_error = err != NULL && err->code != OAI_OK;
-
     add_str(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     /* Browsers render the response through the built-in stylesheet;
      * harvesters ignore processing instructions. */
@@ -998,13 +1135,24 @@ void oai_write_response(struct evbuffer *out, const oai_ctx *ctx, const oai_requ
     }
     add_str(out, OAI_ROOT);
     add_datestamp(out, "responseDate", ctx->now);
-    write_request(out, ctx, req, is_error ? err : NULL);
-    if (is_error) {
+    write_request(out, ctx, req, err != NULL && err->code != OAI_OK ? err : NULL);
+}
+
+void oai_write_response_tail(struct evbuffer *out)
+{
+    add_str(out, "</OAI-PMH>\n");
+}
+
+void oai_write_response(struct evbuffer *out, const oai_ctx *ctx, const oai_request *req,
+                        struct evbuffer *body, const oai_error *err)
+{
+    oai_write_response_head(out, ctx, req, err);
+    if (err != NULL && err->code != OAI_OK) {
         evbuffer_add_printf(out, "<error code=\"%s\">", oai_error_name(err->code));
         xml_text_str(out, err->message);
         add_str(out, "</error>");
     } else if (body != NULL) {
         evbuffer_add_buffer(out, body);
     }
-    add_str(out, "</OAI-PMH>\n");
+    oai_write_response_tail(out);
 }

@@ -4,7 +4,9 @@
  * A verb handler writes its element (<Identify>, <ListRecords>, ...) into a
  * body buffer, or reports an OAI error; only then is the envelope written
  * around it, so an error found halfway through never leaves a half-written
- * list in the response.
+ * list in the response. The exception is a streamed list page (list_stream):
+ * its first batch decides between an error and a page, and a database
+ * failure in a later batch cuts the response off (dispatch.c).
  */
 #ifndef OAI_VERBS_H
 #define OAI_VERBS_H
@@ -36,8 +38,25 @@ typedef enum {
     VERB_FAILED,      /* internal error: answer 500 */
 } verb_result;
 
+/* A ListRecords/ListIdentifiers page still being written. */
+typedef struct list_stream list_stream;
+
+/*
+ * Runs the verb; its element goes into body. With stream NULL the element
+ * is complete. Otherwise a list page of more than one batch
+ * (repository.list_batch) may be left open: VERB_DONE with *stream set, body
+ * holding the page's beginning, and list_stream_next gives the rest.
+ */
 verb_result oai_verb_run(const oai_ctx *ctx, const oai_request *req, struct evbuffer *body,
-                         oai_error *err);
+                         oai_error *err, list_stream **stream);
+
+/* Appends the page's next batch to out (the first batch was written by
+ * oai_verb_run). Returns 1 when the page's element is complete, 0 when more
+ * follows, -1 when the database failed (*unavailable as db_query sets it),
+ * -2 on an internal error: the page cannot be completed. A stream uses the
+ * oai_ctx it was started with (and its served counter) until freed. */
+int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable);
+void list_stream_free(list_stream *s);
 
 /*
  * Writes the complete response document into out: XML declaration, root
@@ -47,5 +66,11 @@ verb_result oai_verb_run(const oai_ctx *ctx, const oai_request *req, struct evbu
  */
 void oai_write_response(struct evbuffer *out, const oai_ctx *ctx, const oai_request *req,
                         struct evbuffer *body, const oai_error *err);
+/* The same document in parts, for a streamed body: the head (up to and
+ * including <request>; err only decides what <request> echoes), then the
+ * verb's element, then the tail (the root's end tag). */
+void oai_write_response_head(struct evbuffer *out, const oai_ctx *ctx, const oai_request *req,
+                             const oai_error *err);
+void oai_write_response_tail(struct evbuffer *out);
 
 #endif

@@ -19,8 +19,8 @@ BIG = None
 SHUTDOWN_TIMEOUT = 10.0  # main.c SHUTDOWN_TIMEOUT
 # One ListRecords page of BIG_RECORDS records of BIG_VALUE bytes: about
 # 8 MB, twice what the kernel's socket buffers can take (tcp_wmem's
-# maximum is 4 MB), so the server itself still holds most of it while a
-# slow client reads.
+# maximum is 4 MB), so the server is still producing it (a streamed page,
+# one list_batch at a time) while a slow client reads.
 BIG_PAGE = BIG_RECORDS = 1000
 BIG_VALUE = 8000
 READ_RATE = 2 * 1024 * 1024  # bytes per second the slow client reads
@@ -95,6 +95,11 @@ class SlowReader(threading.Thread):
             name, _, value = line.partition(b':')
             if name.strip().lower() == b'content-length':
                 return len(body) >= int(value)
+            # A streamed page: complete with its last, empty chunk (no
+            # XML text holds CRLF 0 CRLF CRLF).
+            if (name.strip().lower() == b'transfer-encoding' and
+                    value.strip().lower() == b'chunked'):
+                return body.endswith(b'\r\n0\r\n\r\n')
         return False
 
     def response(self):
