@@ -919,9 +919,12 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
             goto cleanup;
         }
     }
+    /* A first page the list cache will keep is written whole: requests
+     * for it in the same second then share its bytes (by reference), which
+     * they could not while it streamed. Other pages stream when they can. */
     do
         rc = list_step(s, out, &unavailable);
-    while (rc == 0 && stream == NULL);
+    while (rc == 0 && (stream == NULL || s->copy != NULL));
     if (rc == -3) {
         oai_error_set(err, OAI_NO_RECORDS_MATCH,
                       s->from_token ? "No more records match this harvest."

@@ -204,13 +204,53 @@ static int fill(conn *c)
     return 0;
 }
 
-/* Reads one response (Content-Length framing: the server always sends it)
- * into c->body. Returns 0, or -1 when the connection failed. */
+/* Makes c->in hold at least n bytes; -1 when the connection ends first. */
+static int need(conn *c, size_t n)
+{
+    while (c->in.len < n)
+        if (fill(c) != 0)
+            return -1;
+    return 0;
+}
+
+/* Drops the first n bytes of c->in. */
+static void consume(conn *c, size_t n)
+{
+    memmove(c->in.p, c->in.p + n, c->in.len - n);
+    c->in.len -= n;
+}
+
+/* Reads a chunked body (a streamed list page) into c->body, from c->in
+ * after the head. 0, or -1 when the connection ends before the last
+ * chunk (a page cut off). */
+static int read_chunked(conn *c)
+{
+    for (;;) {
+        char *eol;
+        size_t size;
+
+        while ((eol = memmem(c->in.p, c->in.len, "\r\n", 2)) == NULL)
+            if (fill(c) != 0)
+                return -1;
+        size = strtoull(c->in.p, NULL, 16);
+        c->wire += (size_t)(eol - c->in.p) + 2 + size + 2;
+        consume(c, (size_t)(eol - c->in.p) + 2);
+        if (need(c, size + 2) != 0)
+            return -1;
+        buf_add(&c->body, c->in.p, size);
+        consume(c, size + 2); /* the data and its CRLF */
+        if (size == 0)
+            return 0; /* no trailers are sent */
+    }
+}
+
+/* Reads one response (Content-Length or chunked framing) into c->body.
+ * Returns 0, or -1 when the connection failed. */
 static int read_response(conn *c, int *close_after)
 {
     char *end;
     size_t hlen, clen = 0;
-    int have_len = 0;
+    int have_len = 0, chunked = 0;
 
     while ((end = memmem(c->in.p ? c->in.p : "", c->in.len, "\r\n\r\n", 4)) == NULL)
         if (fill(c) != 0)
@@ -225,22 +265,28 @@ static int read_response(conn *c, int *close_after)
         if (strncasecmp(line, "Content-Length:", 15) == 0) {
             clen = strtoull(line + 15, NULL, 10);
             have_len = 1;
+        } else if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 &&
+                   strcasestr(line, "chunked") != NULL && strcasestr(line, "chunked") < eol) {
+            chunked = 1;
         } else if (strncasecmp(line, "Connection:", 11) == 0 && strcasestr(line, "close") != NULL &&
                    strcasestr(line, "close") < eol) {
             *close_after = 1;
         }
         line = eol + 2;
     }
-    if (!have_len)
-        die("response without Content-Length (status %d)", c->status);
-    while (c->in.len < hlen + clen)
-        if (fill(c) != 0)
-            return -1;
     c->body.len = 0;
+    c->wire = hlen;
+    if (chunked) {
+        consume(c, hlen);
+        return read_chunked(c);
+    }
+    if (!have_len)
+        die("response without Content-Length or chunked framing (status %d)", c->status);
+    if (need(c, hlen + clen) != 0)
+        return -1;
     buf_add(&c->body, c->in.p + hlen, clen);
     c->wire = hlen + clen;
-    memmove(c->in.p, c->in.p + hlen + clen, c->in.len - hlen - clen);
-    c->in.len -= hlen + clen;
+    consume(c, hlen + clen);
     return 0;
 }
 
