@@ -260,8 +260,12 @@ static void stream_more(http_request *req, void *arg)
     int unavailable = 0, rc;
 
     if (http_request_closed(req)) {
-        log_info("oai: %s left during a list page, after %lu records", http_request_client(req),
-                 x->o.records);
+        if (http_request_server_stopping(req))
+            log_warn("oai: a list page to %s cut off after %lu records: shutting down",
+                     http_request_client(req), x->o.records);
+        else
+            log_info("oai: %s left during a list page, after %lu records", http_request_client(req),
+                     x->o.records);
         stream_end(x, 1);
         return;
     }

@@ -1152,6 +1152,9 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         conn_free(c);
         break;
     case ST_HANDLER:
+        /* A stream started for a client already gone never left this
+         * state: its handler still has to hear it. */
+        conn_call_drain(c);
         break;
     }
 }
@@ -1433,6 +1436,11 @@ const char *http_request_client(const http_request *req)
 int http_request_closed(const http_request *req)
 {
     return req->conn->closed;
+}
+
+int http_request_server_stopping(const http_request *req)
+{
+    return req->conn->srv->stopping;
 }
 
 /* ------------------------------------------------------------------ */

@@ -117,6 +117,9 @@ const char *http_request_client(const http_request *req);
 /* True once the client has gone away; the handler may stop its work and
  * must still call http_respond() (which then just releases the request). */
 int http_request_closed(const http_request *req);
+/* True once the server is stopping (it no longer accepts connections; at
+ * the end of the shutdown bound it closes those still open). */
+int http_request_server_stopping(const http_request *req);
 
 /* --- the response --- */
 /* Adds a header to the response (before respond/respond_start). */

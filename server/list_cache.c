@@ -13,7 +13,6 @@
  * (several formats or sets) in the same second fit. A page is ~600 kB at
  * the default page size. */
 #define LIST_CACHE_PAGES 8
-#define LIST_CACHE_PAGE_BYTES (LIST_CACHE_PAGES * LIST_CACHE_PAGE_MAX)
 #define LIST_CACHE_COUNTS 32
 /* Longer keys (huge set or date arguments) are simply not cached. */
 #define LIST_CACHE_KEY_MAX 512

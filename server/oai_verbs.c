@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 
@@ -720,10 +721,10 @@ struct list_stream {
     const metadata_format *fmt;
     int with_md;    /* ListRecords */
     int from_token; /* a resumed list, not a first page */
+    int batch;      /* records per query */
     int written;    /* records of this page written so far */
     int64_t pos_ds; /* keyset position after the last record written */
     int64_t pos_id;
-    int cacheable;         /* a first page list_cache may remember */
     struct evbuffer *copy; /* the page's element so far, for list_cache */
     cache_key key;
     char snapshot[256];
@@ -812,8 +813,8 @@ static int list_finish(list_stream *s, struct evbuffer *out, int more, int *unav
 static int list_step(list_stream *s, struct evbuffer *out, int *unavailable)
 {
     int remaining = s->ctx.cfg->page_size - s->written;
-    int last = remaining <= s->ctx.cfg->list_batch;
-    int want = last ? remaining : s->ctx.cfg->list_batch, rows, n, rc;
+    int last = remaining <= s->batch;
+    int want = last ? remaining : s->batch, rows, n, rc;
     size_t from = evbuffer_get_length(out);
     oai_token at = s->q; /* shares q's strings; only the position differs */
     PGresult *res;
@@ -847,7 +848,8 @@ static int list_step(list_stream *s, struct evbuffer *out, int *unavailable)
     if (rc != 0)
         return rc;
     copy_for_cache(s, out, from);
-    if (s->copy != NULL)
+    /* Only for the second it was asked in: later it could not be served. */
+    if (s->copy != NULL && (int64_t)time(NULL) == s->ctx.now)
         list_cache_put_page(s->ctx.cache, s->key.buf, s->key.len, s->ctx.now, s->snapshot, s->copy,
                             (unsigned long)s->written);
     return 1;
@@ -855,10 +857,8 @@ static int list_step(list_stream *s, struct evbuffer *out, int *unavailable)
 
 int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable)
 {
-    int rc = list_step(s, out, unavailable);
-
-    /* An empty batch after the first only ends the page. */
-    return rc == -3 ? -2 : rc < 0 ? -1 : rc;
+    /* Not -3: after the first batch an empty batch only ends the page. */
+    return list_step(s, out, unavailable);
 }
 
 /* The harvest of this request (token or arguments), owned by s. */
@@ -895,6 +895,8 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     s->ctx = *ctx;
     s->with_md = req->verb == VERB_LIST_RECORDS;
     s->from_token = req->resumption_token != NULL;
+    /* A page nobody will stream (HEAD, the browser view) takes one query. */
+    s->batch = stream != NULL ? ctx->cfg->list_batch : ctx->cfg->page_size;
     result = list_stream_query(s, req, err);
     if (result != VERB_DONE)
         goto cleanup;
@@ -914,7 +916,8 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
             metrics_list_cache_hit(1);
             goto cleanup;
         }
-        if (!s->key.overflow && (s->copy = evbuffer_new()) == NULL) {
+        /* No snapshot (too many transactions in progress), nothing kept. */
+        if (!s->key.overflow && s->snapshot[0] != '\0' && (s->copy = evbuffer_new()) == NULL) {
             result = VERB_FAILED;
             goto cleanup;
         }
