@@ -45,9 +45,20 @@
  * (metadata_format.requires, the element given as param, NULL for none):
  * deleted records (a header only) and records with a value of that element
  * that has text, i.e. a character above U+0020 (dc_value_has_text). */
-#define FORMAT_OK(param)                                                                           \
+#define FORMAT_OK_(param, fence)                                                                   \
     "(" param "::text IS NULL OR r.deleted OR EXISTS (SELECT 1 FROM record_values fv "             \
-    "WHERE fv.record_id = r.id AND fv.element = " param " AND fv.value ~ '[^\\x01-\\x20]'))"
+    "WHERE fv.record_id = r.id AND fv.element = " param " AND fv.value ~ '[^\\x01-\\x20]'" fence   \
+    "))"
+/* For a count, which visits every record: PostgreSQL may hash the values
+ * of the element once (a scan of record_values), which is right there. */
+#define FORMAT_OK(param) FORMAT_OK_(param, "")
+/* For a page, which visits a few hundred records: one index probe each.
+ * OFFSET 0 keeps the EXISTS from being turned into a hashed subplan, which
+ * the planner chose for a set's batch of 50 (LIMIT 51) from its estimate of
+ * the rows the keyset scan yields without the LIMIT: a scan of all of
+ * record_values for every batch (650 ms instead of 5 ms at 100,000
+ * records). */
+#define FORMAT_OK_PROBE(param) FORMAT_OK_(param, " OFFSET 0")
 
 /* A page of a list. The keyset scan is fenced off in a MATERIALIZED CTE so
  * that it is planned on its own and always walks records_datestamp_id,
@@ -57,7 +68,7 @@
 #define LIST_RECORDS(tag, set_filter)                                                              \
     "/* " tag " */ WITH p AS MATERIALIZED (SELECT r.id, r.local_id, r.datestamp, r.deleted "       \
     "FROM records r WHERE (r.datestamp, r.id) > (to_timestamp($1), $2::bigint) "                   \
-    "AND r.datestamp <= to_timestamp($3) AND " FORMAT_OK("$6") set_filter                          \
+    "AND r.datestamp <= to_timestamp($3) AND " FORMAT_OK_PROBE("$6") set_filter                    \
         " ORDER BY r.datestamp, r.id LIMIT $4) " RECORD_SELECT(                                    \
             "$5::boolean", "$7", "$8::integer") "ORDER BY p.datestamp, p.id"
 
