@@ -210,12 +210,20 @@ def slow_client(port, path, rcvbuf=4096):
     return s, first
 
 
+def big_page_reader():
+    """A server on BIG whose first page is all of it, in batches of 10, and a
+    slow client that has asked for that page: (server, client, socket, the
+    first bytes read)."""
+    srv = ENV.new_server(db=BIG, page_size=BIG_RECORDS,
+                         overrides={'repository.list_batch': '10'})
+    c = srv.client()
+    s, first = slow_client(srv.port, c.path)
+    return srv, c, s, first
+
+
 class BackPressure(unittest.TestCase):
     def test_a_client_that_stops_reading_holds_a_few_batches(self):
-        srv = ENV.new_server(db=BIG, page_size=BIG_RECORDS,
-                             overrides={'repository.list_batch': '10'})
-        c = srv.client()
-        s, _ = slow_client(srv.port, c.path)
+        srv, c, s, _ = big_page_reader()
         time.sleep(1.5)  # the server writes what the socket takes, then waits
         s.close()
         m = srv.wait_log(r'left during a list page, after (\d+) records')
@@ -234,10 +242,7 @@ class BackPressure(unittest.TestCase):
 
 class DatabaseFailsMidway(unittest.TestCase):
     def test_the_response_is_cut_off(self):
-        srv = ENV.new_server(db=BIG, page_size=BIG_RECORDS,
-                             overrides={'repository.list_batch': '10'})
-        c = srv.client()
-        s, first = slow_client(srv.port, c.path)
+        srv, c, s, first = big_page_reader()
         try:
             ENV.cluster.stop_postgres()
             try:
