@@ -578,6 +578,10 @@ class ServerStartError(RuntimeError):
     pass
 
 
+# repository.list_batch of the servers the tests start (see Server).
+LIST_BATCH = int(os.environ.get('OAI_TEST_LIST_BATCH', '3'))
+
+
 class Server:
     """The oai-server process, with a config file written for the test."""
 
@@ -595,6 +599,12 @@ class Server:
         self.page_size = page_size
         if page_size is not None:
             self.overrides['repository.page_size'] = str(page_size)
+        # Small batches, so that every resumed list page of more than
+        # LIST_BATCH records anywhere in the suite is streamed (server
+        # default 50, more than most tests' pages); a test may set its own.
+        if 'repository.list_batch' not in self.overrides and \
+                'repository.list_batch' not in (file_settings or {}):
+            self.overrides['repository.list_batch'] = str(LIST_BATCH)
         self.settings = {
             'server': {'listen': '127.0.0.1', 'port': str(self.port), 'workers': '2'},
             'repository': {
