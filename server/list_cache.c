@@ -17,6 +17,8 @@
 /* Longer keys (huge set or date arguments) are simply not cached. */
 #define LIST_CACHE_KEY_MAX 512
 #define LIST_CACHE_SNAPSHOT_MAX 256
+/* First-page keys remembered as asked (list_cache_ask). */
+#define LIST_CACHE_ASKED 64
 
 typedef struct {
     char key[LIST_CACHE_KEY_MAX];
@@ -35,10 +37,16 @@ typedef struct {
     int used;
 } count_entry;
 
+typedef struct {
+    uint64_t hash; /* of the key; a collision only makes a page whole */
+    int64_t now;   /* the second it was last asked in */
+} asked_entry;
+
 struct list_cache {
     page_entry pages[LIST_CACHE_PAGES];
     count_entry counts[LIST_CACHE_COUNTS];
-    size_t next_page, next_count; /* round-robin replacement */
+    asked_entry asked[LIST_CACHE_ASKED];
+    size_t next_page, next_count, next_asked; /* round-robin replacement */
 };
 
 list_cache *list_cache_new(void)
@@ -74,6 +82,40 @@ static int fits(size_t klen, const char *snapshot)
 static int same(const char *k1, size_t l1, const char *k2, size_t l2)
 {
     return l1 == l2 && memcmp(k1, k2, l1) == 0;
+}
+
+/* FNV-1a, 64 bits. */
+static uint64_t key_hash(const char *key, size_t klen)
+{
+    uint64_t h = 14695981039346656037ULL;
+    size_t i;
+
+    for (i = 0; i < klen; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+int list_cache_ask(list_cache *c, const char *key, size_t klen, int64_t now)
+{
+    uint64_t h = key_hash(key, klen);
+    size_t i;
+    int seen = 0;
+
+    for (i = 0; i < LIST_CACHE_ASKED; i++) {
+        asked_entry *e = &c->asked[i];
+
+        if (e->now != 0 && e->hash == h) {
+            seen = e->now >= now - 1;
+            e->now = now;
+            return seen;
+        }
+    }
+    c->asked[c->next_asked].hash = h;
+    c->asked[c->next_asked].now = now;
+    c->next_asked = (c->next_asked + 1) % LIST_CACHE_ASKED;
+    return 0;
 }
 
 int list_cache_get_page(list_cache *c, const char *key, size_t klen, int64_t now,

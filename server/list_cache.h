@@ -43,6 +43,12 @@ void list_cache_free(list_cache *c);
  * valid while out holds them), sets *served, returns 1. 0 when there is none. */
 int list_cache_get_page(list_cache *c, const char *key, size_t klen, int64_t now,
                         const char *snapshot, struct evbuffer *out, unsigned long *served);
+/* Notes that the first page for key was asked for at second now. Returns 1
+ * when it was asked already in this second or the one before: likely to be
+ * asked again, so worth writing whole for list_cache_put_page (a page met
+ * once is streamed instead, and holds no slow client's page in memory). */
+int list_cache_ask(list_cache *c, const char *key, size_t klen, int64_t now);
+
 /* The longest page list_cache_put_page keeps. */
 #define LIST_CACHE_PAGE_MAX (2u * 1024 * 1024)
 /* Remembers a copy of body (left untouched) for list_cache_get_page. */

@@ -726,6 +726,7 @@ struct list_stream {
     int64_t pos_ds; /* keyset position after the last record written */
     int64_t pos_id;
     struct evbuffer *copy; /* the page's element so far, for list_cache */
+    int asked_before;      /* list_cache_ask: a first page asked for again */
     cache_key key;
     char snapshot[256];
     int64_t newest;
@@ -917,17 +918,22 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
             goto cleanup;
         }
         /* No snapshot (too many transactions in progress), nothing kept. */
-        if (!s->key.overflow && s->snapshot[0] != '\0' && (s->copy = evbuffer_new()) == NULL) {
-            result = VERB_FAILED;
-            goto cleanup;
+        if (!s->key.overflow && s->snapshot[0] != '\0') {
+            s->asked_before = list_cache_ask(ctx->cache, s->key.buf, s->key.len, ctx->now);
+            if ((s->copy = evbuffer_new()) == NULL) {
+                result = VERB_FAILED;
+                goto cleanup;
+            }
         }
     }
-    /* A first page the list cache will keep is written whole: requests
-     * for it in the same second then share its bytes (by reference), which
-     * they could not while it streamed. Other pages stream when they can. */
+    /* A first page asked for again (a burst of the same request) is
+     * written whole for the list cache: the requests after it in the same
+     * second then share its bytes by reference, which they could not while
+     * it streamed. Other pages stream when they can; a first page is still
+     * copied for the cache as it streams. */
     do
         rc = list_step(s, out, &unavailable);
-    while (rc == 0 && (stream == NULL || s->copy != NULL));
+    while (rc == 0 && (stream == NULL || (s->copy != NULL && s->asked_before)));
     if (rc == -3) {
         oai_error_set(err, OAI_NO_RECORDS_MATCH,
                       s->from_token ? "No more records match this harvest."
