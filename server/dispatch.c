@@ -147,7 +147,7 @@ static void respond_failure(http_request *req, outcome *o, int status)
  * or, when stream is non-NULL and a list page goes on (*stream set), up to
  * the page's first batch. Returns 200 (OAI errors included: they are HTTP
  * 200 with an <error> element, spec 3.6), or 503/500 when there is no
- * document to send. o->records is updated for as long as *stream lives.
+ * document to send. o->records counts the records written into out.
  */
 static int produce_oai(worker *w, const char *args, size_t len, outcome *o, struct evbuffer *out,
                        list_stream **stream)
@@ -205,7 +205,7 @@ typedef struct {
     list_stream *ls;
     compress_stream cs; /* used when enc is not identity */
     content_encoding enc;
-    outcome o; /* o.records is the stream's served counter */
+    outcome o;
     struct timespec start;
     struct evbuffer *part; /* the batch being written */
     struct evbuffer *wire; /* its compressed form */
@@ -213,8 +213,6 @@ typedef struct {
 
 static void exchange_free(exchange *x)
 {
-    if (x == NULL)
-        return;
     list_stream_free(x->ls);
     if (x->part != NULL)
         evbuffer_free(x->part);
@@ -245,6 +243,7 @@ static void stream_end(exchange *x, int complete)
 {
     http_request *req = x->req;
 
+    x->o.records = list_stream_records(x->ls);
     request_done(req, &x->o, &x->start);
     if (complete)
         http_respond_end(req);
@@ -262,17 +261,18 @@ static void stream_more(http_request *req, void *arg)
     if (http_request_closed(req)) {
         if (http_request_server_stopping(req))
             log_warn("oai: a list page to %s cut off after %lu records: shutting down",
-                     http_request_client(req), x->o.records);
+                     http_request_client(req), list_stream_records(x->ls));
         else
             log_info("oai: %s left during a list page, after %lu records", http_request_client(req),
-                     x->o.records);
+                     list_stream_records(x->ls));
         stream_end(x, 1);
         return;
     }
     rc = list_stream_next(x->ls, x->part, &unavailable);
     if (rc < 0) {
         log_error("oai: a list page to %s cut off after %lu records: %s", http_request_client(req),
-                  x->o.records, unavailable ? "the database is unavailable" : "internal error");
+                  list_stream_records(x->ls),
+                  unavailable ? "the database is unavailable" : "internal error");
         stream_end(x, 0);
         return;
     }
@@ -289,26 +289,39 @@ static void stream_more(http_request *req, void *arg)
         http_respond_on_drain(req, stream_more, x);
 }
 
-/* Sends the head and the first batch of a streamed page; the loop sends
- * the rest (stream_more). */
-static void stream_start(exchange *x, struct evbuffer *out)
+/* Starts streaming ls (owned from here): the head and out (the envelope
+ * and the first batch) now, the rest from the loop (stream_more). Returns
+ * 1, or 0 when it answered 500 instead (out of memory, nothing sent). */
+static int stream_start(http_request *req, list_stream *ls, const outcome *o,
+                        const struct timespec *start, struct evbuffer *out)
 {
-    http_request *req = x->req;
+    exchange *x = calloc(1, sizeof(*x));
 
+    if (x == NULL || (x->part = evbuffer_new()) == NULL || (x->wire = evbuffer_new()) == NULL) {
+        if (x != NULL)
+            exchange_free(x);
+        list_stream_free(ls);
+        return 0;
+    }
+    x->req = req;
+    x->ls = ls;
+    x->o = *o;
+    x->o.status = 200;
+    x->start = *start;
     x->enc = compress_negotiate(http_request_header(req, "Accept-Encoding"));
     http_add_header(req, "Vary", "Accept-Encoding");
     if (x->enc != ENC_IDENTITY) {
         compress_stream_init(&x->cs, x->enc);
         http_add_header(req, "Content-Encoding", compress_name(x->enc));
     }
-    x->o.status = 200;
     http_respond_start(req, 200, "text/xml; charset=UTF-8");
     if (stream_send(x, out, 0) != 0) {
         log_error("oai: a list page to %s cut off: compression failed", http_request_client(req));
         stream_end(x, 0);
-        return;
+        return 1;
     }
     http_respond_on_drain(req, stream_more, x);
+    return 1;
 }
 
 /* Runs the OAI request and answers it: whole, or as a stream. Returns 1
@@ -316,25 +329,18 @@ static void stream_start(exchange *x, struct evbuffer *out)
 static int answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o,
                       const struct timespec *start)
 {
-    exchange *x = calloc(1, sizeof(*x));
     struct evbuffer *out = evbuffer_new();
-    int status = 500;
+    list_stream *ls = NULL;
+    /* HEAD gets the whole document's head (and length), not a stream. */
+    int head = strcmp(http_request_method(req), "HEAD") == 0;
+    int status = out != NULL ? produce_oai(w, args, len, o, out, head ? NULL : &ls) : 500;
 
-    if (x != NULL && out != NULL && (x->part = evbuffer_new()) != NULL &&
-        (x->wire = evbuffer_new()) != NULL) {
-        /* HEAD gets the whole document's head (and length), not a stream. */
-        int head = strcmp(http_request_method(req), "HEAD") == 0;
-
-        x->req = req;
-        x->o = *o;
-        x->start = *start;
-        status = produce_oai(w, args, len, &x->o, out, head ? NULL : &x->ls);
-        *o = x->o;
-    }
-    if (status == 200 && x->ls != NULL) {
-        stream_start(x, out);
-        evbuffer_free(out);
-        return 1;
+    if (ls != NULL) { /* a page goes on: status is 200 */
+        if (stream_start(req, ls, o, start, out)) {
+            evbuffer_free(out);
+            return 1;
+        }
+        status = 500;
     }
     if (status == 200) {
         negotiate_encoding(req, out);
@@ -342,7 +348,6 @@ static int answer_oai(http_request *req, worker *w, const char *args, size_t len
     } else {
         respond_failure(req, o, status);
     }
-    exchange_free(x);
     if (out != NULL)
         evbuffer_free(out);
     return 0;

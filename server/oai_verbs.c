@@ -746,33 +746,28 @@ void list_stream_free(list_stream *s)
  * copy when the page grows past what list_cache keeps. */
 static void copy_for_cache(list_stream *s, struct evbuffer *out, size_t from)
 {
+    size_t len = evbuffer_get_length(out) - from;
+    struct evbuffer_iovec vec;
     struct evbuffer_ptr pos;
-    struct evbuffer_iovec vec[16];
-    size_t len = evbuffer_get_length(out) - from, done = 0;
-    int n, i;
 
     if (s->copy == NULL)
         return;
-    if (evbuffer_get_length(s->copy) + len > LIST_CACHE_PAGE_MAX ||
-        evbuffer_ptr_set(out, &pos, from, EVBUFFER_PTR_SET) != 0)
-        goto drop;
-    while (done < len) {
-        n = evbuffer_peek(out, (ev_ssize_t)(len - done), &pos, vec, 16);
-        for (i = 0; i < n && i < 16 && done < len; i++) {
-            size_t take = vec[i].iov_len < len - done ? vec[i].iov_len : len - done;
-
-            if (evbuffer_add(s->copy, vec[i].iov_base, take) != 0)
-                goto drop;
-            done += take;
-        }
-        if (n <= 0 || evbuffer_ptr_set(out, &pos, from + done, EVBUFFER_PTR_SET) != 0)
-            break;
+    if (evbuffer_get_length(s->copy) + len <= LIST_CACHE_PAGE_MAX &&
+        evbuffer_ptr_set(out, &pos, from, EVBUFFER_PTR_SET) == 0 &&
+        evbuffer_reserve_space(s->copy, (ev_ssize_t)len, &vec, 1) == 1 &&
+        evbuffer_copyout_from(out, &pos, vec.iov_base, len) == (ev_ssize_t)len) {
+        vec.iov_len = len;
+        if (evbuffer_commit_space(s->copy, &vec, 1) == 0)
+            return;
     }
-    if (done == len)
-        return;
-drop:
     evbuffer_free(s->copy);
     s->copy = NULL;
+}
+
+/* The verb's element. */
+static const char *list_element(const list_stream *s)
+{
+    return s->with_md ? "ListRecords" : "ListIdentifiers";
 }
 
 /* The page's end: its resumptionToken (with completeListSize, counted now
@@ -804,14 +799,13 @@ static int list_finish(list_stream *s, struct evbuffer *out, int more, int *unav
     } else if (s->from_token) {
         write_resumption(out, NULL, NULL, s->q.cursor, complete);
     }
-    evbuffer_add_printf(out, "</%s>", s->with_md ? "ListRecords" : "ListIdentifiers");
+    evbuffer_add_printf(out, "</%s>", list_element(s));
     return 0;
 }
 
-/* Writes the page's next batch. Returns 1 when the page is complete, 0
- * when another batch follows; -1 when the database failed (*unavailable),
- * -2 on an internal error, -3 when the list is empty (noRecordsMatch). */
-static int list_step(list_stream *s, struct evbuffer *out, int *unavailable)
+/* Writes the page's next batch (list_stream_next in oai_verbs.h; also
+ * the first batches, where -3 means the list is empty: noRecordsMatch). */
+int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable)
 {
     int remaining = s->ctx.cfg->page_size - s->written;
     int last = remaining <= s->batch;
@@ -832,14 +826,15 @@ static int list_step(list_stream *s, struct evbuffer *out, int *unavailable)
         return -3;
     }
     if (s->written == 0)
-        evbuffer_add_printf(out, "<%s>", s->with_md ? "ListRecords" : "ListIdentifiers");
+        evbuffer_add_printf(out, "<%s>", list_element(s));
     n = write_records(out, &s->ctx, s->with_md ? s->fmt : NULL, res, want);
     if (n > 0) {
         s->pos_ds = parse_i64(PQgetvalue(res, n - 1, DB_COL_DATESTAMP));
         s->pos_id = parse_i64(PQgetvalue(res, n - 1, DB_COL_ID));
     }
     s->written += n;
-    *s->ctx.served = (unsigned long)s->written;
+    if (s->ctx.served != NULL)
+        *s->ctx.served = (unsigned long)s->written;
     PQclear(res);
     if (!last && rows == want) {
         copy_for_cache(s, out, from);
@@ -856,10 +851,9 @@ static int list_step(list_stream *s, struct evbuffer *out, int *unavailable)
     return 1;
 }
 
-int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable)
+unsigned long list_stream_records(const list_stream *s)
 {
-    /* Not -3: after the first batch an empty batch only ends the page. */
-    return list_step(s, out, unavailable);
+    return (unsigned long)s->written;
 }
 
 /* The harvest of this request (token or arguments), owned by s. */
@@ -932,7 +926,7 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
      * it streamed. Other pages stream when they can; a first page is still
      * copied for the cache as it streams. */
     do
-        rc = list_step(s, out, &unavailable);
+        rc = list_stream_next(s, out, &unavailable);
     while (rc == 0 && (stream == NULL || (s->copy != NULL && s->asked_before)));
     if (rc == -3) {
         oai_error_set(err, OAI_NO_RECORDS_MATCH,
@@ -944,7 +938,10 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     } else if (rc == -2) {
         result = VERB_FAILED;
     } else if (rc == 0) {
-        *stream = s; /* the rest of the page: list_stream_next */
+        /* The rest of the page: list_stream_next, after the caller's
+         * counter is gone (list_stream_records). */
+        s->ctx.served = NULL;
+        *stream = s;
         return VERB_DONE;
     }
 

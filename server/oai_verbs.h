@@ -54,8 +54,10 @@ verb_result oai_verb_run(const oai_ctx *ctx, const oai_request *req, struct evbu
  * oai_verb_run). Returns 1 when the page's element is complete, 0 when more
  * follows, -1 when the database failed (*unavailable as db_query sets it),
  * -2 on an internal error: the page cannot be completed. A stream uses the
- * oai_ctx it was started with (and its served counter) until freed. */
+ * oai_ctx it was started with, but not its served counter, until freed. */
 int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable);
+/* Records or headers of the page written so far. */
+unsigned long list_stream_records(const list_stream *s);
 void list_stream_free(list_stream *s);
 
 /*
