@@ -242,10 +242,16 @@ size_t xml_clean_prefix(const char *s, size_t len)
 
 int xml_is_any_uri(const char *s)
 {
-    char *masked = strdup(s);
+    size_t len = strlen(s);
+    char *masked;
     xmlURIPtr uri;
     char *c;
 
+    /* A value the writers would change (a character XML forbids dropped,
+     * bad UTF-8 replaced) is not the value that would be judged: refused. */
+    if (xml_clean_prefix(s, len) != len)
+        return 0;
+    masked = strdup(s);
     if (masked == NULL)
         return 0;
     /* The same masking libxml2 applies before parsing an anyURI value. */

@@ -37,7 +37,8 @@ size_t xml_clean_prefix(const char *s, size_t len);
  * True when s is a valid xs:anyURI as libxml2's schema validator judges it
  * (the strictest common validator): characters that anyURI allows but URI
  * syntax does not are masked, then the result must parse as a URI
- * reference. Used to decide whether a client's identifier can be echoed in
+ * reference; a value xml_text/xml_attr would change is refused. Used to
+ * decide whether a client's identifier can be echoed in
  * <request> without making the response invalid.
  */
 int xml_is_any_uri(const char *s);
