@@ -243,26 +243,39 @@ size_t xml_clean_prefix(const char *s, size_t len)
 int xml_is_any_uri(const char *s)
 {
     size_t len = strlen(s);
-    char *masked;
+    char *judged, *o;
+    const char *c;
     xmlURIPtr uri;
-    char *c;
 
     /* A value the writers would change (a character XML forbids dropped,
      * bad UTF-8 replaced) is not the value that would be judged: refused. */
     if (xml_clean_prefix(s, len) != len)
         return 0;
-    masked = strdup(s);
-    if (masked == NULL)
+    judged = malloc(len + 1);
+    if (judged == NULL)
         return 0;
-    /* The same masking libxml2 applies before parsing an anyURI value. */
-    for (c = masked; *c != '\0'; c++) {
+    /* What the validator judges: the value collapsed first (xs:anyURI has
+     * whiteSpace="collapse": no blanks at either end, runs of them one
+     * space; " //a:x" is the invalid "//a:x", port "x"), then the
+     * characters that anyURI allows but URI syntax does not masked, as
+     * libxml2 masks them. */
+    o = judged;
+    for (c = s + strspn(s, " \t\n\r"); *c != '\0';) {
+        size_t blanks = strspn(c, " \t\n\r");
         unsigned char u = (unsigned char)*c;
 
-        if (u < 32 || u >= 127 || strchr(" <>\"{}|\\^`'", u) != NULL)
-            *c = '_';
+        if (blanks > 0) {
+            c += blanks;
+            if (*c != '\0')
+                *o++ = '_';
+            continue;
+        }
+        *o++ = u < 32 || u >= 127 || strchr(" <>\"{}|\\^`'", u) != NULL ? '_' : (char)u;
+        c++;
     }
-    uri = xmlParseURI(masked);
-    free(masked);
+    *o = '\0';
+    uri = xmlParseURI(judged);
+    free(judged);
     if (uri == NULL)
         return 0;
     xmlFreeURI(uri);

@@ -35,8 +35,9 @@ size_t xml_clean_prefix(const char *s, size_t len);
 
 /*
  * True when s is a valid xs:anyURI as libxml2's schema validator judges it
- * (the strictest common validator): characters that anyURI allows but URI
- * syntax does not are masked, then the result must parse as a URI
+ * (the strictest common validator): the value is collapsed (blanks at the
+ * ends dropped, runs of them one space), characters that anyURI allows but
+ * URI syntax does not are masked, then the result must parse as a URI
  * reference; a value xml_text/xml_attr would change is refused. Used to
  * decide whether a client's identifier can be echoed in
  * <request> without making the response invalid.

@@ -569,6 +569,25 @@ static void test_random_inputs_parse(void **state)
     }
 }
 
+/* xs:anyURI as the schema validator judges it: collapsed, masked, parsed. */
+static void test_any_uri(void **state)
+{
+    (void)state;
+    assert_true(xml_is_any_uri("oai:elibrary.nec.gov.kh:nec-1"));
+    assert_true(xml_is_any_uri("a b"));           /* the blank is masked */
+    assert_true(xml_is_any_uri("k\xe1\x9e\x80")); /* so is Khmer */
+    assert_true(xml_is_any_uri("//a:1"));         /* host a, port 1 */
+    assert_true(xml_is_any_uri(" //a:1 "));       /* collapsed to the same */
+    assert_false(xml_is_any_uri("//a:x"));        /* port x */
+    /* Valid while the blank is there ("_//a:x" is a relative path), but a
+     * validator drops it first. */
+    assert_false(xml_is_any_uri(" //a:x"));
+    assert_false(xml_is_any_uri("\t\n//a:x"));
+    assert_false(xml_is_any_uri("//a:x\r"));
+    assert_false(xml_is_any_uri("50%zz"));
+    assert_false(xml_is_any_uri("a\x01b")); /* the writers would drop \x01 */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -582,6 +601,7 @@ int main(void)
         cmocka_unit_test(test_differential),
         cmocka_unit_test(test_parsed_by_libxml2),
         cmocka_unit_test(test_random_inputs_parse),
+        cmocka_unit_test(test_any_uri),
     };
     int rc;
 
