@@ -60,17 +60,28 @@
  * records). */
 #define FORMAT_OK_PROBE(param) FORMAT_OK_(param, " OFFSET 0")
 
-/* A page of a list. The keyset scan is fenced off in a MATERIALIZED CTE so
- * that it is planned on its own and always walks records_datestamp_id,
- * whatever the estimates of the joins above it; the final sort is of one
- * page. The tag comment names the statement in PostgreSQL's logs and in
- * pg_stat_statements (the benchmark finds it there). */
-#define LIST_RECORDS(tag, set_filter)                                                              \
-    "/* " tag " */ WITH p AS MATERIALIZED (SELECT r.id, r.local_id, r.datestamp, r.deleted "       \
-    "FROM records r WHERE (r.datestamp, r.id) > (to_timestamp($1), $2::bigint) "                   \
-    "AND r.datestamp <= to_timestamp($3) AND " FORMAT_OK_PROBE("$6") set_filter                    \
-        " ORDER BY r.datestamp, r.id LIMIT $4) " RECORD_SELECT(                                    \
-            "$5::boolean", "$7", "$8::integer") "ORDER BY p.datestamp, p.id"
+/* The keys of a list page: (id, datestamp) of the records after a keyset
+ * position, in harvest order. The keyset scan walks records_datestamp_id;
+ * the statement is planned for its parameters (a set's rarity, the
+ * position), once per page. The tag comment names the statement in
+ * PostgreSQL's logs and in pg_stat_statements (the benchmark finds it
+ * there). */
+#define LIST_KEYS(tag, set_filter)                                                                 \
+    "/* " tag " */ SELECT r.id, extract(epoch FROM r.datestamp)::bigint FROM records r "           \
+    "WHERE (r.datestamp, r.id) > (to_timestamp($1), $2::bigint) "                                  \
+    "AND r.datestamp <= to_timestamp($3) AND " FORMAT_OK_PROBE("$5") set_filter                    \
+        " ORDER BY r.datestamp, r.id LIMIT $4"
+
+/* A batch of a list page: the records of some of its keys, those still at
+ * the datestamp they were listed with (a record changed since has a later
+ * one, and comes later in the list). Driven by the keys alone, its plan is
+ * the same for every batch, so PostgreSQL reuses a generic one instead of
+ * planning each batch (docs/performance.md, "Streamed pages"). */
+#define LIST_BATCH                                                                                 \
+    "/* oai:list_batch */ WITH p AS MATERIALIZED (SELECT r.id, r.local_id, r.datestamp, "          \
+    "r.deleted FROM unnest($1::bigint[], $2::bigint[]) k(id, ds) JOIN records r "                  \
+    "ON r.id = k.id AND r.datestamp = to_timestamp(k.ds)) " RECORD_SELECT(                         \
+        "$3::boolean", "$4", "$5::integer") "ORDER BY p.datestamp, p.id"
 
 static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_IDENTIFY] = "SELECT extract(epoch FROM min(datestamp))::bigint, "
@@ -80,8 +91,9 @@ static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_GET_RECORD] =
         "/* oai:get_record */ WITH p AS (SELECT id, local_id, datestamp, deleted "
         "FROM records WHERE local_id = $1) " RECORD_SELECT("$2::boolean", "$3", "$4::integer"),
-    [DB_LIST_RECORDS] = LIST_RECORDS("oai:list_records", ""),
-    [DB_LIST_RECORDS_SET] = LIST_RECORDS("oai:list_records_set", " AND " IN_SET("$9")),
+    [DB_LIST_KEYS] = LIST_KEYS("oai:list_keys", ""),
+    [DB_LIST_KEYS_SET] = LIST_KEYS("oai:list_keys_set", " AND " IN_SET("$6")),
+    [DB_LIST_BATCH] = LIST_BATCH,
     [DB_COUNT_RECORDS] = "/* oai:count_records */ SELECT count(*) FROM records r WHERE r.datestamp "
                          ">= to_timestamp($1) "
                          "AND r.datestamp <= to_timestamp($2) AND " FORMAT_OK("$3"),

@@ -28,14 +28,18 @@ typedef enum {
     /* A record row, see DB_COL_*: ($1 local_id, $2 with metadata bool, $3
      * metadataPrefix of a stored rendering to use or NULL, $4 its version). */
     DB_GET_RECORD,
-    /* Record rows, one per record, see DB_COL_*: ($1 after_datestamp
-     * epoch, $2 after_id, $3 until epoch, $4 limit, $5 with metadata bool,
-     * $6 the element the metadata format requires or NULL: only records
-     * available in it, $7 metadataPrefix of the stored renderings to use or
-     * NULL, $8 their version). */
-    DB_LIST_RECORDS,
-    /* Same, with $9 setSpec (the set and its descendants). */
-    DB_LIST_RECORDS_SET,
+    /* The keys of a list page, in harvest order: id, datestamp epoch, one
+     * row per record: ($1 after_datestamp epoch, $2 after_id, $3 until
+     * epoch, $4 limit, $5 the element the metadata format requires or
+     * NULL: only records available in it). */
+    DB_LIST_KEYS,
+    /* Same, with $6 setSpec (the set and its descendants). */
+    DB_LIST_KEYS_SET,
+    /* Record rows of keys, see DB_COL_*, in harvest order, only of records
+     * still at the key's datestamp: ($1 ids, $2 datestamps epoch, as
+     * arrays of the same length, $3 with metadata bool, $4 metadataPrefix
+     * of the stored renderings to use or NULL, $5 their version). */
+    DB_LIST_BATCH,
     /* count(*) of records: ($1 from epoch, $2 until epoch, $3 element). */
     DB_COUNT_RECORDS,
     /* ($1 from, $2 until, $3 setSpec, $4 element). */
@@ -52,7 +56,7 @@ typedef enum {
     DB_N_STATEMENTS
 } db_stmt;
 
-/* Columns of DB_GET_RECORD / DB_LIST_RECORDS*: one row per record. */
+/* Columns of DB_GET_RECORD / DB_LIST_BATCH: one row per record. */
 enum {
     DB_COL_ID = 0,
     DB_COL_LOCAL_ID,

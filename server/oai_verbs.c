@@ -553,29 +553,19 @@ static const char *format_requires(const oai_token *q)
     return f != NULL ? f->requires : NULL;
 }
 
-static PGresult *list_page(const oai_ctx *ctx, const oai_token *q, int with_metadata, int limit,
-                           int *unavailable)
+/* The keys of the next n records of the harvest after its position q. */
+static PGresult *list_keys(const oai_ctx *ctx, const oai_token *q, int n, int *unavailable)
 {
-    const metadata_format *fmt = metadata_format_find(q->metadata_prefix);
-    char after[24], id[24], until[24], lim[16], version[16];
-    const char *params[9] = {after,
-                             id,
-                             until,
-                             lim,
-                             with_metadata ? "true" : "false",
-                             format_requires(q),
-                             with_metadata ? q->metadata_prefix : NULL,
-                             version,
-                             q->set};
+    char after[24], id[24], until[24], lim[16];
+    const char *params[6] = {after, id, until, lim, format_requires(q), q->set};
 
     /* The first page starts at `from` itself, later pages strictly after
      * the last record served: (datestamp, id) > (last, last_id). */
     snprintf(after, sizeof(after), "%" PRId64, q->last_datestamp);
     snprintf(id, sizeof(id), "%" PRId64, q->last_id);
     snprintf(until, sizeof(until), "%" PRId64, q->until);
-    snprintf(lim, sizeof(lim), "%d", limit);
-    snprintf(version, sizeof(version), "%d", fmt != NULL ? fmt->version : 0);
-    return db_query(ctx->db, q->set ? DB_LIST_RECORDS_SET : DB_LIST_RECORDS, q->set ? 9 : 8, params,
+    snprintf(lim, sizeof(lim), "%d", n);
+    return db_query(ctx->db, q->set ? DB_LIST_KEYS_SET : DB_LIST_KEYS, q->set ? 6 : 5, params,
                     unavailable);
 }
 
@@ -695,25 +685,21 @@ static int list_size(const oai_ctx *ctx, const oai_token *q, const char *snapsho
     return 0;
 }
 
-/* Writes the records of res, at most max of them, and returns how many
- * were written; a query may fetch one more to tell whether more follow. */
-static int write_records(struct evbuffer *out, const oai_ctx *ctx, const metadata_format *fmt,
-                         const PGresult *res, int max)
-{
-    int rows = PQntuples(res), row;
-
-    for (row = 0; row < rows && row < max; row++)
-        write_record(out, ctx, fmt, res, row);
-    return row;
-}
-
 /*
  * A ListRecords/ListIdentifiers page is written in batches of list_batch
- * records, each one keyset query continuing after the last record of the
- * one before, so that a page can be sent while it is produced (dispatch.c)
- * and a harvester reading slowly holds one batch of the server's memory,
- * not one page. A page written whole (stream not wanted, or one batch
- * enough) is the same bytes.
+ * records, so that it can be sent while it is produced (dispatch.c) and a
+ * harvester reading slowly holds one batch of the server's memory, not one
+ * page. The page's keys come first, in one keyset query planned for the
+ * harvest (DB_LIST_KEYS); each batch then fetches the records of the next
+ * list_batch keys (DB_LIST_BATCH), whose plan PostgreSQL keeps. A page
+ * written whole (stream not wanted) is the same bytes: its batch is the
+ * page.
+ *
+ * A record that changes between the keys and its batch has a later
+ * datestamp: the batch leaves it out, and the list, which goes on after the
+ * page's last key, meets it again at its new place (or past the harvest's
+ * upper bound, for its next incremental harvest), as it would had it
+ * changed a moment earlier.
  */
 struct list_stream {
     oai_ctx ctx; /* a copy: a stream outlives its caller's frame */
@@ -723,8 +709,13 @@ struct list_stream {
     int from_token; /* a resumed list, not a first page */
     int batch;      /* records per query */
     int written;    /* records of this page written so far */
-    int64_t pos_ds; /* keyset position after the last record written */
+    int64_t pos_ds; /* keyset position after the page's last key */
     int64_t pos_id;
+    int64_t *key_id; /* the page's keys (page_size + 1 of room), or NULL */
+    int64_t *key_ds;
+    int n_keys;            /* keys of this page */
+    int next_key;          /* the first key not fetched yet */
+    int more;              /* another page follows */
     struct evbuffer *copy; /* the page's element so far, for list_cache */
     int asked_before;      /* list_cache_ask: a first page asked for again */
     cache_key key;
@@ -737,6 +728,8 @@ void list_stream_free(list_stream *s)
     if (s == NULL)
         return;
     token_free(&s->q);
+    free(s->key_id);
+    free(s->key_ds);
     if (s->copy != NULL)
         evbuffer_free(s->copy);
     free(s);
@@ -803,44 +796,131 @@ static int list_finish(list_stream *s, struct evbuffer *out, int more, int *unav
     return 0;
 }
 
+/* Fetches the keys of the page that starts at the stream's position, one
+ * more to tell whether another page follows, and moves the position past
+ * the page. 0, -1 database failure, -2 internal. */
+static int fetch_keys(list_stream *s, int *unavailable)
+{
+    int page = s->ctx.cfg->page_size, rows, i;
+    oai_token at = s->q; /* shares q's strings; only the position differs */
+    PGresult *res;
+
+    if (s->key_id == NULL) {
+        s->key_id = malloc(sizeof(*s->key_id) * (size_t)(page + 1));
+        s->key_ds = malloc(sizeof(*s->key_ds) * (size_t)(page + 1));
+        if (s->key_id == NULL || s->key_ds == NULL)
+            return -2;
+    }
+    at.last_datestamp = s->pos_ds;
+    at.last_id = s->pos_id;
+    res = list_keys(&s->ctx, &at, page + 1, unavailable);
+    if (res == NULL)
+        return -1;
+    rows = PQntuples(res);
+    s->more = rows > page;
+    s->n_keys = s->more ? page : rows;
+    s->next_key = 0;
+    for (i = 0; i < s->n_keys; i++) {
+        s->key_id[i] = parse_i64(PQgetvalue(res, i, 0));
+        s->key_ds[i] = parse_i64(PQgetvalue(res, i, 1));
+    }
+    PQclear(res);
+    if (s->n_keys > 0) {
+        s->pos_ds = s->key_ds[s->n_keys - 1];
+        s->pos_id = s->key_id[s->n_keys - 1];
+    }
+    return 0;
+}
+
+/* Writes v[0..n) as a PostgreSQL array literal into buf (room for
+ * 2 + 21 * n bytes). */
+static void array_literal(char *buf, const int64_t *v, int n)
+{
+    char *p = buf;
+    int i;
+
+    *p++ = '{';
+    for (i = 0; i < n; i++)
+        p += sprintf(p, i > 0 ? ",%" PRId64 : "%" PRId64, v[i]);
+    *p++ = '}';
+    *p = '\0';
+}
+
+/* The records of the next n keys. */
+static PGresult *fetch_batch(list_stream *s, int n, int *unavailable)
+{
+    size_t room = 2 + 21 * (size_t)n;
+    char *ids = malloc(room), *dss = malloc(room), version[16];
+    const char *params[5] = {ids, dss, s->with_md ? "true" : "false",
+                             s->with_md ? s->q.metadata_prefix : NULL, version};
+    PGresult *res = NULL;
+
+    if (ids == NULL || dss == NULL)
+        goto cleanup;
+    array_literal(ids, s->key_id + s->next_key, n);
+    array_literal(dss, s->key_ds + s->next_key, n);
+    snprintf(version, sizeof(version), "%d", s->fmt != NULL ? s->fmt->version : 0);
+    res = db_query(s->ctx.db, DB_LIST_BATCH, 5, params, unavailable);
+cleanup:
+    free(ids);
+    free(dss);
+    return res;
+}
+
+/* Writes the records of res; the element opens with the page's first one.
+ * A row whose record is no longer available in the format (it changed
+ * within the second of its datestamp, after its key was read) is left out:
+ * <metadata> would be empty. */
+static void write_batch(list_stream *s, struct evbuffer *out, const PGresult *res)
+{
+    const metadata_format *fmt = s->with_md ? s->fmt : NULL;
+    int rows = PQntuples(res), row;
+
+    for (row = 0; row < rows; row++) {
+        if (fmt != NULL && !record_available(fmt, res, row))
+            continue;
+        if (s->written == 0)
+            evbuffer_add_printf(out, "<%s>", list_element(s));
+        write_record(out, &s->ctx, fmt, res, row);
+        s->written++;
+    }
+    if (s->ctx.served != NULL)
+        *s->ctx.served = (unsigned long)s->written;
+}
+
 /* Writes the page's next batch (list_stream_next in oai_verbs.h; also
  * the first batches, where -3 means the list is empty: noRecordsMatch). */
 int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable)
 {
-    int remaining = s->ctx.cfg->page_size - s->written;
-    int last = remaining <= s->batch;
-    int want = last ? remaining : s->batch, rows, n, rc;
     size_t from = evbuffer_get_length(out);
-    oai_token at = s->q; /* shares q's strings; only the position differs */
     PGresult *res;
+    int n, rc;
 
-    at.last_datestamp = s->pos_ds;
-    at.last_id = s->pos_id;
-    /* The last batch fetches one more record: whether another page follows. */
-    res = list_page(&s->ctx, &at, s->with_md, last ? want + 1 : want, unavailable);
-    if (res == NULL)
-        return -1;
-    rows = PQntuples(res);
-    if (rows == 0 && s->written == 0) {
+    for (;;) {
+        /* Keys are fetched again only when every record of a page's keys
+         * changed before its batch: a page has at least one record. */
+        if (s->key_id == NULL || (s->next_key == s->n_keys && s->written == 0 && s->more)) {
+            rc = fetch_keys(s, unavailable);
+            if (rc != 0)
+                return rc;
+        }
+        if (s->next_key == s->n_keys && s->written == 0)
+            return -3;
+        if (s->next_key == s->n_keys)
+            break;
+        n = s->n_keys - s->next_key < s->batch ? s->n_keys - s->next_key : s->batch;
+        res = fetch_batch(s, n, unavailable);
+        if (res == NULL)
+            return -1;
+        s->next_key += n;
+        write_batch(s, out, res);
         PQclear(res);
-        return -3;
+        if (s->written > 0 && s->next_key < s->n_keys) {
+            copy_for_cache(s, out, from);
+            return 0; /* the page goes on */
+        }
     }
-    if (s->written == 0)
-        evbuffer_add_printf(out, "<%s>", list_element(s));
-    n = write_records(out, &s->ctx, s->with_md ? s->fmt : NULL, res, want);
-    if (n > 0) {
-        s->pos_ds = parse_i64(PQgetvalue(res, n - 1, DB_COL_DATESTAMP));
-        s->pos_id = parse_i64(PQgetvalue(res, n - 1, DB_COL_ID));
-    }
-    s->written += n;
-    if (s->ctx.served != NULL)
-        *s->ctx.served = (unsigned long)s->written;
-    PQclear(res);
-    if (!last && rows == want) {
-        copy_for_cache(s, out, from);
-        return 0; /* a full batch: the page goes on */
-    }
-    rc = list_finish(s, out, last && rows > want, unavailable);
+    rc = list_finish(s, out, s->more, unavailable);
     if (rc != 0)
         return rc;
     copy_for_cache(s, out, from);
@@ -890,7 +970,7 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     s->ctx = *ctx;
     s->with_md = req->verb == VERB_LIST_RECORDS;
     s->from_token = req->resumption_token != NULL;
-    /* A page nobody will stream (HEAD, the browser view) takes one query. */
+    /* A page nobody will stream (HEAD, the browser view) is one batch. */
     s->batch = stream != NULL ? ctx->cfg->list_batch : ctx->cfg->page_size;
     result = list_stream_query(s, req, err);
     if (result != VERB_DONE)

@@ -25,7 +25,8 @@ import statistics
 import subprocess
 import sys
 
-# server/db.c, DB_LIST_RECORDS (ListRecords, no set), verbatim.
+# server/db.c, DB_LIST_RECORDS (ListRecords, no set) as it was then, verbatim (the
+# server now reads a page's keys first, DB_LIST_KEYS, then DB_LIST_BATCH).
 V0 = (
     "WITH p AS (SELECT r.id, r.local_id, r.datestamp, r.deleted FROM records r "
     "WHERE (r.datestamp, r.id) > (to_timestamp($1), $2::bigint) "

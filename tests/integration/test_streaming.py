@@ -42,15 +42,21 @@ def setUpModule():
                 SELECT id, 'title', 1, 'Record ' || local_id, 'en' FROM records;
         """ % n)
         SMALL[n] = db
-    BIG = ENV.new_database('big')
-    BIG.sql("""
-        INSERT INTO records (local_id) SELECT 'big-' || g FROM generate_series(1, %d) g;
+    BIG = big_database('big', BIG_RECORDS)
+
+
+def big_database(name, n):
+    """A database of n records of ~BIG_VALUE bytes of metadata each."""
+    db = ENV.new_database(name)
+    db.sql("""
+        INSERT INTO records (local_id) SELECT '%s-' || g FROM generate_series(1, %d) g;
         INSERT INTO record_values (record_id, element, seq, value, lang)
             SELECT id, 'title', 1, 'Big ' || local_id, 'en' FROM records;
         INSERT INTO record_values (record_id, element, seq, value, lang)
             SELECT id, 'description', 1, repeat('Streamed harvest ', %d) || id, 'en'
             FROM records;
-    """ % (BIG_RECORDS, BIG_VALUE // 17))
+    """ % (name, n, BIG_VALUE // 17))
+    return db
 
 
 def figure(text):
@@ -297,6 +303,54 @@ class DatabaseFailsMidway(unittest.TestCase):
             time.sleep(0.5)
         resp = c.check(raw, [('verb', 'ListIdentifiers'), ('metadataPrefix', 'oai_dc')])
         self.assertEqual(len(resp.identifiers()), BIG_RECORDS)
+
+
+class ChangesDuringAPage(unittest.TestCase):
+    """A page's keys are read first, its records batch by batch as the
+    harvester reads (oai_verbs.c): records that change in between have a
+    datestamp past the harvest's upper bound and are left out of the page,
+    which stays whole and valid."""
+
+    def test_records_changed_mid_page_are_left_out(self):
+        # A page (~6 MB) larger than what the kernel's buffers take from a
+        # client that does not read (BackPressure: ~130 of these records).
+        n = 400
+        db = big_database('changing', n)
+        srv = ENV.new_server(db=db, page_size=n, overrides={'repository.list_batch': '10'})
+        c = srv.client()
+        before = set(c.harvest('ListIdentifiers', metadataPrefix='oai_dc').identifiers)
+        self.assertEqual(len(before), n)
+        s, first = slow_client(srv.port, c.path)
+        data = bytearray(first)
+        try:
+            time.sleep(1.5)  # the server waits for the client, mid-page
+            # The page's last 25 records: two whole batches and half of one.
+            db.sql("""UPDATE record_values SET value = value || ' (revised)'
+                      WHERE element = 'title' AND record_id IN
+                          (SELECT id FROM records ORDER BY id DESC LIMIT 25)""")
+            changed = set(db.identifiers(
+                'r.id IN (SELECT id FROM records ORDER BY id DESC LIMIT 25)'))
+            s.settimeout(20)
+            while not data.endswith(b'\r\n0\r\n\r\n'):
+                b = s.recv(1 << 20)
+                self.assertTrue(b, 'the connection closed before the page ended')
+                data += b
+        finally:
+            s.close()
+        r = http.client.HTTPResponse(_Bytes(bytes(data)), method='GET')
+        r.begin()
+        raw = harness.RawResponse(r.status, r.reason, r.headers, r.read())
+        resp = c.check(raw, [('verb', 'ListRecords'), ('metadataPrefix', 'oai_dc')])
+        got = resp.identifiers()
+        self.assertEqual(len(changed), 25)
+        self.assertEqual(set(got), before - changed)
+        self.assertEqual(len(got), n - 25)
+        # The list ends there: the changed records are past its upper bound.
+        self.assertIsNone(resp.token)
+        # A new harvest has them all.
+        after = c.harvest('ListIdentifiers', metadataPrefix='oai_dc').identifiers
+        self.assertEqual(set(after), before)
+        self.assertEqual(set(after[-25:]), changed)
 
 
 class _Bytes:
