@@ -70,8 +70,9 @@ static void copy_text(struct evbuffer *out, const char *s, size_t n)
     evbuffer_add(out, s + run, n - run);
 }
 
-/* Appends the COPY lines of one record: one per format. */
-static int render_one(struct evbuffer *copy, struct evbuffer *xml, const char *id, char *field)
+/* Appends the COPY lines of one record: one per format, to that format's
+ * buffer (copy[i] for metadata_format_at(i)). */
+static int render_one(struct evbuffer **copy, struct evbuffer *xml, const char *id, char *field)
 {
     dc_value vals[MAX_VALUES];
     int n = db_split_dc(field, vals, MAX_VALUES), i;
@@ -83,15 +84,15 @@ static int render_one(struct evbuffer *copy, struct evbuffer *xml, const char *i
     for (i = 0; i < (int)metadata_format_count(); i++) {
         const metadata_format *f = metadata_format_at((size_t)i);
 
-        evbuffer_add_printf(copy, "%s\t%s\t%d\t", id, f->prefix, f->version);
+        evbuffer_add_printf(copy[i], "%s\t%s\t%d\t", id, f->prefix, f->version);
         if (metadata_format_available(f, vals, (size_t)n)) {
             f->render(xml, vals, (size_t)n);
-            copy_text(copy, (const char *)evbuffer_pullup(xml, -1), evbuffer_get_length(xml));
+            copy_text(copy[i], (const char *)evbuffer_pullup(xml, -1), evbuffer_get_length(xml));
             evbuffer_drain(xml, evbuffer_get_length(xml));
         } else {
-            evbuffer_add(copy, "\\N", 2);
+            evbuffer_add(copy[i], "\\N", 2);
         }
-        evbuffer_add(copy, "\n", 1);
+        evbuffer_add(copy[i], "\n", 1);
     }
     return 0;
 }
@@ -109,13 +110,18 @@ static int exec_cmd(PGconn *db, const char *sql, int nparams, const char *const 
 }
 
 /* Replaces the renderings of one fetched batch: deletes what the records
- * had (an older version) and copies the new rows in. */
-static int store_batch(PGconn *db, const PGresult *rows, struct evbuffer *copy)
+ * had (an older version) and copies the new rows in, format after format.
+ * A harvest reads one format in record order: with the rows of a format
+ * together (runs of RENDER_FETCH records), its pages hold only that format,
+ * so it touches a quarter of the table's pages, not all of them
+ * (docs/performance.md, "Renderings stored by format"). */
+static int store_batch(PGconn *db, const PGresult *rows, struct evbuffer **copy)
 {
     struct evbuffer *ids = evbuffer_new();
     const char *params[1];
     PGresult *res;
-    int i, rc = -1;
+    size_t f;
+    int i, rc = -1, sent = 1;
 
     if (ids == NULL)
         return -1;
@@ -134,14 +140,19 @@ static int store_batch(PGconn *db, const PGresult *rows, struct evbuffer *copy)
         goto cleanup;
     }
     PQclear(res);
-    while (evbuffer_get_length(copy) > 0) {
-        size_t n = evbuffer_get_contiguous_space(copy);
+    for (f = 0; f < metadata_format_count() && sent; f++) {
+        while (evbuffer_get_length(copy[f]) > 0) {
+            size_t n = evbuffer_get_contiguous_space(copy[f]);
 
-        if (PQputCopyData(db, (const char *)evbuffer_pullup(copy, (ev_ssize_t)n), (int)n) != 1)
-            break;
-        evbuffer_drain(copy, n);
+            if (PQputCopyData(db, (const char *)evbuffer_pullup(copy[f], (ev_ssize_t)n), (int)n) !=
+                1) {
+                sent = 0;
+                break;
+            }
+            evbuffer_drain(copy[f], n);
+        }
     }
-    if (PQputCopyEnd(db, evbuffer_get_length(copy) > 0 ? "write failed" : NULL) != 1)
+    if (PQputCopyEnd(db, sent ? NULL : "write failed") != 1)
         goto cleanup;
     res = PQgetResult(db);
     if (PQresultStatus(res) == PGRES_COMMAND_OK)
@@ -152,9 +163,22 @@ static int store_batch(PGconn *db, const PGresult *rows, struct evbuffer *copy)
     while ((res = PQgetResult(db)) != NULL)
         PQclear(res);
 cleanup:
-    evbuffer_drain(copy, evbuffer_get_length(copy));
+    for (f = 0; f < metadata_format_count(); f++)
+        evbuffer_drain(copy[f], evbuffer_get_length(copy[f]));
     evbuffer_free(ids);
     return rc;
+}
+
+static void free_copies(struct evbuffer **copy)
+{
+    size_t f;
+
+    if (copy == NULL)
+        return;
+    for (f = 0; f < metadata_format_count(); f++)
+        if (copy[f] != NULL)
+            evbuffer_free(copy[f]);
+    free(copy);
 }
 
 long long render_records(PGconn *db, const char *ids_sql, int nparams, const char *const *params,
@@ -162,13 +186,18 @@ long long render_records(PGconn *db, const char *ids_sql, int nparams, const cha
 {
     char prefixes[256], versions[128], sql[2048];
     const char *p[8];
-    struct evbuffer *copy = evbuffer_new(), *xml = evbuffer_new();
+    struct evbuffer **copy = calloc(metadata_format_count(), sizeof(*copy));
+    struct evbuffer *xml = evbuffer_new();
     long long rendered = 0;
     PGresult *res = NULL;
+    size_t f;
     int i, n;
 
     if (copy == NULL || xml == NULL || nparams > 5)
         goto failed;
+    for (f = 0; f < metadata_format_count(); f++)
+        if ((copy[f] = evbuffer_new()) == NULL)
+            goto failed;
     /* Locked first, in a statement of its own (see migration 005): a
      * concurrent change of a record's values then either committed before
      * the values are read below (a new statement, a new snapshot), or waits
@@ -219,14 +248,13 @@ long long render_records(PGconn *db, const char *ids_sql, int nparams, const cha
         res = NULL;
     }
     PQclear(res);
-    evbuffer_free(copy);
+    free_copies(copy);
     evbuffer_free(xml);
     return exec_cmd(db, "CLOSE adm_render", 0, NULL) < 0 ? -1 : rendered;
 
 failed:
     PQclear(res);
-    if (copy != NULL)
-        evbuffer_free(copy);
+    free_copies(copy);
     if (xml != NULL)
         evbuffer_free(xml);
     return -1;

@@ -185,6 +185,28 @@ class StoredRenderings(unittest.TestCase):
             "SELECT count(*) FROM record_renderings x JOIN records r ON r.id = x.record_id "
             "WHERE r.local_id = 'render-3'"), len(FORMATS))
 
+    def test_5_renderings_are_stored_format_by_format(self):
+        # A harvest reads one format in record order: the rows of a format
+        # are written together (render.c, store_batch), so that its pages
+        # hold that format only.
+        ENV.sql('TRUNCATE record_renderings')
+        res = run_admin(ENV.db, 'render')
+        self.assertEqual(res.status, 0, res)
+        pages = {r['prefix']: int(r['pages']) for r in ENV.db.query(
+            'SELECT prefix, count(DISTINCT (ctid::text::point)[0]) AS pages '
+            'FROM record_renderings GROUP BY prefix')}
+        total = ENV.db.value('SELECT count(DISTINCT (ctid::text::point)[0]) '
+                             'FROM record_renderings')
+        # Interleaved (a record's formats side by side), every format
+        # would be on nearly every page. (Not exactly a quarter: a row
+        # that does not fit a page's end leaves room that a smaller row of
+        # the next format may take.)
+        self.assertEqual(sorted(pages), sorted(FORMATS))
+        for p, n in pages.items():
+            self.assertLess(n, total / 2, (p, pages, total))
+        for p in FORMATS:
+            self.assertEqual(harvest_records(p), harvest_records(p))
+
 
 if __name__ == '__main__':
     unittest.main()
