@@ -713,6 +713,7 @@ struct list_stream {
     int64_t pos_id;
     int64_t *key_id; /* the page's keys (page_size + 1 of room), or NULL */
     int64_t *key_ds;
+    char *arrays;          /* a batch's keys as two array literals (ARRAYS_ROOM) */
     int n_keys;            /* keys of this page */
     int next_key;          /* the first key not fetched yet */
     int more;              /* another page follows */
@@ -730,6 +731,7 @@ void list_stream_free(list_stream *s)
     token_free(&s->q);
     free(s->key_id);
     free(s->key_ds);
+    free(s->arrays);
     if (s->copy != NULL)
         evbuffer_free(s->copy);
     free(s);
@@ -796,6 +798,8 @@ static int list_finish(list_stream *s, struct evbuffer *out, int more, int *unav
     return 0;
 }
 
+#define ARRAY_ROOM(n) (3 + 21 * (size_t)(n))
+
 /* Fetches the keys of the page that starts at the stream's position, one
  * more to tell whether another page follows, and moves the position past
  * the page. 0, -1 database failure, -2 internal. */
@@ -808,7 +812,8 @@ static int fetch_keys(list_stream *s, int *unavailable)
     if (s->key_id == NULL) {
         s->key_id = malloc(sizeof(*s->key_id) * (size_t)(page + 1));
         s->key_ds = malloc(sizeof(*s->key_ds) * (size_t)(page + 1));
-        if (s->key_id == NULL || s->key_ds == NULL)
+        s->arrays = malloc(2 * ARRAY_ROOM(s->batch));
+        if (s->key_id == NULL || s->key_ds == NULL || s->arrays == NULL)
             return -2;
     }
     at.last_datestamp = s->pos_ds;
@@ -833,7 +838,7 @@ static int fetch_keys(list_stream *s, int *unavailable)
 }
 
 /* Writes v[0..n) as a PostgreSQL array literal into buf (room for
- * 2 + 21 * n bytes). */
+ * ARRAY_ROOM(n) bytes: braces, NUL, 20 characters and a comma a value). */
 static void array_literal(char *buf, const int64_t *v, int n)
 {
     char *p = buf;
@@ -846,25 +851,17 @@ static void array_literal(char *buf, const int64_t *v, int n)
     *p = '\0';
 }
 
-/* The records of the next n keys. */
+/* The records of the next n keys (n <= batch). */
 static PGresult *fetch_batch(list_stream *s, int n, int *unavailable)
 {
-    size_t room = 2 + 21 * (size_t)n;
-    char *ids = malloc(room), *dss = malloc(room), version[16];
+    char *ids = s->arrays, *dss = s->arrays + ARRAY_ROOM(s->batch), version[16];
     const char *params[5] = {ids, dss, s->with_md ? "true" : "false",
                              s->with_md ? s->q.metadata_prefix : NULL, version};
-    PGresult *res = NULL;
 
-    if (ids == NULL || dss == NULL)
-        goto cleanup;
     array_literal(ids, s->key_id + s->next_key, n);
     array_literal(dss, s->key_ds + s->next_key, n);
     snprintf(version, sizeof(version), "%d", s->fmt != NULL ? s->fmt->version : 0);
-    res = db_query(s->ctx.db, DB_LIST_BATCH, 5, params, unavailable);
-cleanup:
-    free(ids);
-    free(dss);
-    return res;
+    return db_query(s->ctx.db, DB_LIST_BATCH, 5, params, unavailable);
 }
 
 /* Writes the records of res; the element opens with the page's first one.
