@@ -45,9 +45,9 @@ static void render_oai_dc(struct evbuffer *out, const dc_value *vals, size_t n)
 static const metadata_format formats[] = {
     {"oai_dc", "http://www.openarchives.org/OAI/2.0/oai_dc.xsd",
      "http://www.openarchives.org/OAI/2.0/oai_dc/", render_oai_dc, NULL, 1},
-    {DCTERMS_PREFIX, DCTERMS_XSD, DCTERMS_NS, format_dcterms_render, NULL, 1},
-    {MODS_PREFIX, MODS_XSD, MODS_NS, format_mods_render, "title", 1},
-    {MARC21_PREFIX, MARC21_XSD, MARC21_NS, format_marc21_render, "title", 1},
+    {DCTERMS_PREFIX, DCTERMS_XSD, DCTERMS_NS, format_dcterms_render, NULL, 2},
+    {MODS_PREFIX, MODS_XSD, MODS_NS, format_mods_render, "title", 2},
+    {MARC21_PREFIX, MARC21_XSD, MARC21_NS, format_marc21_render, "title", 2},
 };
 
 int dc_value_has_text(const char *value)

@@ -207,7 +207,7 @@ static void write_record(struct evbuffer *out, const oai_ctx *ctx, const metadat
 /* Whether the record in a row can be disseminated in fmt (formats may
  * require a value, metadata_format.requires). A deleted record always can:
  * it is only a header. The row must have been fetched with metadata, and
- * with fmt's renderings or none. */
+ * with fmt's renderings or none. 1 yes, 0 no, -1 out of memory. */
 static int record_available(const metadata_format *fmt, const PGresult *res, int row)
 {
     size_t len = (size_t)PQgetlength(res, row, DB_COL_DC);
@@ -223,7 +223,7 @@ static int record_available(const metadata_format *fmt, const PGresult *res, int
         return !PQgetisnull(res, row, DB_COL_XML);
     copy = malloc(len + 1);
     if (copy == NULL)
-        return 0;
+        return -1;
     memcpy(copy, PQgetvalue(res, row, DB_COL_DC), len + 1);
     n = db_split_dc(copy, vals, MAX_VALUES_PER_RECORD);
     ok = n > 0 && metadata_format_available(fmt, vals, (size_t)n);
@@ -421,8 +421,13 @@ static verb_result verb_list_metadata_formats(const oai_ctx *ctx, const oai_requ
     add_str(out, "<ListMetadataFormats>");
     for (i = 0; i < metadata_format_count(); i++) {
         const metadata_format *f = metadata_format_at(i);
+        int available = res != NULL ? record_available(f, res, 0) : 1;
 
-        if (res != NULL && !record_available(f, res, 0))
+        if (available < 0) {
+            PQclear(res);
+            return VERB_FAILED;
+        }
+        if (!available)
             continue;
         add_str(out, "<metadataFormat>");
         xml_element(out, "metadataPrefix", f->prefix);
@@ -459,7 +464,7 @@ static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, s
     const char *local = local_part(ctx, req->identifier);
     char version[16];
     const char *params[4] = {local, "true", req->metadata_prefix, version};
-    int unavailable;
+    int unavailable, available;
     PGresult *res;
 
     if (fmt == NULL) {
@@ -478,7 +483,12 @@ static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, s
         PQclear(res);
         goto unknown;
     }
-    if (!record_available(fmt, res, 0)) {
+    available = record_available(fmt, res, 0);
+    if (available < 0) {
+        PQclear(res);
+        return VERB_FAILED;
+    }
+    if (!available) {
         PQclear(res);
         oai_error_set(err, OAI_CANNOT_DISSEMINATE_FORMAT,
                       "This item cannot be disseminated in %s (it has no %s); "
@@ -864,17 +874,41 @@ static PGresult *fetch_batch(list_stream *s, int n, int *unavailable)
     return db_query(s->ctx.db, DB_LIST_BATCH, 5, params, unavailable);
 }
 
+/* Whether a record's setSpecs (DB_COL_SETS: space-separated) put it in
+ * set or one of its descendants "set:...". */
+static int in_set(const char *sets, const char *set)
+{
+    size_t n = strlen(set);
+
+    while (*sets != '\0') {
+        size_t len = strcspn(sets, " ");
+
+        if (len >= n && strncmp(sets, set, n) == 0 && (len == n || sets[n] == ':'))
+            return 1;
+        sets += len;
+        sets += strspn(sets, " ");
+    }
+    return 0;
+}
+
 /* Writes the records of res; the element opens with the page's first one.
- * A row whose record is no longer available in the format (it changed
- * within the second of its datestamp, after its key was read) is left out:
- * <metadata> would be empty. */
-static void write_batch(list_stream *s, struct evbuffer *out, const PGresult *res)
+ * A batch fetches a record only at the datestamp its key was read with, but
+ * a change within that same second keeps the datestamp: a record that left
+ * the harvest's set, or can no longer be disseminated in its format
+ * (<metadata> would be empty), is then left out here. 0, or -2 (out of
+ * memory). */
+static int write_batch(list_stream *s, struct evbuffer *out, const PGresult *res)
 {
     const metadata_format *fmt = s->with_md ? s->fmt : NULL;
-    int rows = PQntuples(res), row;
+    int rows = PQntuples(res), row, available;
 
     for (row = 0; row < rows; row++) {
-        if (fmt != NULL && !record_available(fmt, res, row))
+        if (s->q.set != NULL && !in_set(PQgetvalue(res, row, DB_COL_SETS), s->q.set))
+            continue;
+        available = fmt != NULL ? record_available(fmt, res, row) : 1;
+        if (available < 0)
+            return -2;
+        if (!available)
             continue;
         if (s->written == 0)
             evbuffer_add_printf(out, "<%s>", list_element(s));
@@ -883,6 +917,7 @@ static void write_batch(list_stream *s, struct evbuffer *out, const PGresult *re
     }
     if (s->ctx.served != NULL)
         *s->ctx.served = (unsigned long)s->written;
+    return 0;
 }
 
 /* Writes the page's next batch (list_stream_next in oai_verbs.h; also
@@ -910,8 +945,10 @@ int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable)
         if (res == NULL)
             return -1;
         s->next_key += n;
-        write_batch(s, out, res);
+        rc = write_batch(s, out, res);
         PQclear(res);
+        if (rc != 0)
+            return rc;
         if (s->written > 0 && s->next_key < s->n_keys) {
             copy_for_cache(s, out, from);
             return 0; /* the page goes on */
