@@ -40,6 +40,7 @@
 
 #include <http_parser.h>
 
+#include "hash.h"
 #include "log.h"
 
 #ifndef OAI_VERSION
@@ -153,12 +154,7 @@ void http_shared_free(http_shared *sh)
 
 static size_t client_hash(const client_addr *a)
 {
-    uint32_t h = 2166136261u; /* FNV-1a */
-    size_t i;
-
-    for (i = 0; i < a->len; i++)
-        h = (h ^ a->bytes[i]) * 16777619u;
-    return h % CLIENT_BUCKETS;
+    return (size_t)(hash_bytes(a->bytes, a->len) % CLIENT_BUCKETS);
 }
 
 /* Finds the client's slot; creates it (count 0) when create is set. */

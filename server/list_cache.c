@@ -9,6 +9,8 @@
 
 #include <event2/buffer.h>
 
+#include "hash.h"
+
 /* Pages: a burst of identical first pages needs one; a few distinct ones
  * (several formats or sets) in the same second fit. A page is ~600 kB at
  * the default page size. */
@@ -84,22 +86,9 @@ static int same(const char *k1, size_t l1, const char *k2, size_t l2)
     return l1 == l2 && memcmp(k1, k2, l1) == 0;
 }
 
-/* FNV-1a, 64 bits. */
-static uint64_t key_hash(const char *key, size_t klen)
-{
-    uint64_t h = 14695981039346656037ULL;
-    size_t i;
-
-    for (i = 0; i < klen; i++) {
-        h ^= (unsigned char)key[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
-
 int list_cache_ask(list_cache *c, const char *key, size_t klen, int64_t now)
 {
-    uint64_t h = key_hash(key, klen);
+    uint64_t h = hash_bytes(key, klen);
     size_t i;
     int seen = 0;
 

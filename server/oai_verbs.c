@@ -124,24 +124,33 @@ static int has_sets(const oai_ctx *ctx, int *unavailable)
 /* Records                                                                  */
 /* ------------------------------------------------------------------------ */
 
+/* The next setSpec of a DB_COL_SETS field, which the database joins with
+ * one space (setSpecs cannot contain spaces: their syntax forbids it): its
+ * length (0 at the end), *spec pointing at it and *sets moved past it. */
+static size_t next_spec(const char **sets, const char **spec)
+{
+    size_t len;
+
+    *sets += strspn(*sets, " ");
+    *spec = *sets;
+    len = strcspn(*sets, " ");
+    *sets += len;
+    return len;
+}
+
 static void write_header(struct evbuffer *out, const oai_ctx *ctx, const PGresult *res, int row)
 {
     int deleted = PQgetvalue(res, row, DB_COL_DELETED)[0] == 't';
-    const char *sets = PQgetvalue(res, row, DB_COL_SETS);
+    const char *sets = PQgetvalue(res, row, DB_COL_SETS), *spec;
+    size_t len;
 
     add_str(out, deleted ? "<header status=\"deleted\">" : "<header>");
     add_identifier(out, ctx, PQgetvalue(res, row, DB_COL_LOCAL_ID));
     add_datestamp(out, "datestamp", parse_i64(PQgetvalue(res, row, DB_COL_DATESTAMP)));
-    /* setSpecs cannot contain spaces (their syntax forbids it), so the
-     * database joins them with one. */
-    while (*sets != '\0') {
-        size_t len = strcspn(sets, " ");
-
+    while ((len = next_spec(&sets, &spec)) > 0) {
         add_str(out, "<setSpec>");
-        xml_text(out, sets, len);
+        xml_text(out, spec, len);
         add_str(out, "</setSpec>");
-        sets += len;
-        sets += strspn(sets, " ");
     }
     add_str(out, "</header>");
 }
@@ -723,7 +732,7 @@ struct list_stream {
     int64_t pos_id;
     int64_t *key_id; /* the page's keys (page_size + 1 of room), or NULL */
     int64_t *key_ds;
-    char *arrays;          /* a batch's keys as two array literals (ARRAYS_ROOM) */
+    char *arrays;          /* a batch's keys as two array literals (ARRAY_ROOM) */
     int n_keys;            /* keys of this page */
     int next_key;          /* the first key not fetched yet */
     int more;              /* another page follows */
@@ -878,16 +887,12 @@ static PGresult *fetch_batch(list_stream *s, int n, int *unavailable)
  * set or one of its descendants "set:...". */
 static int in_set(const char *sets, const char *set)
 {
-    size_t n = strlen(set);
+    size_t n = strlen(set), len;
+    const char *spec;
 
-    while (*sets != '\0') {
-        size_t len = strcspn(sets, " ");
-
-        if (len >= n && strncmp(sets, set, n) == 0 && (len == n || sets[n] == ':'))
+    while ((len = next_spec(&sets, &spec)) > 0)
+        if (len >= n && strncmp(spec, set, n) == 0 && (len == n || spec[n] == ':'))
             return 1;
-        sets += len;
-        sets += strspn(sets, " ");
-    }
     return 0;
 }
 

@@ -17,6 +17,8 @@
 
 #include <jansson.h>
 
+#include "hash.h"
+
 /* ---- local identifiers seen in this run (duplicates are errors) ---- */
 
 typedef struct {
@@ -32,11 +34,7 @@ typedef struct {
 
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    return hash_bytes(s, strlen(s));
 }
 
 static int seen_grow(seen_set *s)
