@@ -27,14 +27,15 @@
  * db_split_dc) for the server to render. One row per record instead of one
  * per value, and setSpecs computed once per record, keep a page cheap for
  * PostgreSQL (docs/performance.md). with_md false, or prefix NULL, never
- * matches a rendering. */
-#define RECORD_SELECT(with_md, prefix, version)                                                    \
+ * matches a rendering. extra: more columns after DB_COL_DC (", ..."). */
+#define RECORD_SELECT(with_md, prefix, version, extra)                                             \
     "SELECT p.id, p.local_id, extract(epoch FROM p.datestamp)::bigint, p.deleted, "                \
     "(SELECT string_agg(s.spec, ' ' ORDER BY s.spec) FROM record_sets s "                          \
     "WHERE s.record_id = p.id), x.record_id IS NOT NULL, x.xml, "                                  \
     "CASE WHEN " with_md " AND NOT p.deleted AND x.record_id IS NULL THEN " DB_DC_FIELD(           \
-        "p.id") " END FROM p LEFT JOIN record_renderings x ON " with_md " AND NOT p.deleted "      \
-                "AND x.record_id = p.id AND x.prefix = " prefix " AND x.version = " version " "
+        "p.id") " END" extra " FROM p LEFT JOIN record_renderings x ON " with_md                   \
+                " AND NOT p.deleted AND x.record_id = p.id AND x.prefix = " prefix                 \
+                " AND x.version = " version " "
 
 /* A record is in set S when it is in S or in a descendant "S:...". */
 #define IN_SET(param)                                                                              \
@@ -81,16 +82,29 @@
     "/* oai:list_batch */ WITH p AS MATERIALIZED (SELECT r.id, r.local_id, r.datestamp, "          \
     "r.deleted FROM unnest($1::bigint[], $2::bigint[]) k(id, ds) JOIN records r "                  \
     "ON r.id = k.id AND r.datestamp = to_timestamp(k.ds)) " RECORD_SELECT(                         \
-        "$3::boolean", "$4", "$5::integer") "ORDER BY p.datestamp, p.id"
+        "$3::boolean", "$4", "$5::integer", "") "ORDER BY p.datestamp, p.id"
+
+/* The records of several requests at once (GetRecord requests that arrived
+ * together, docs/architecture.md "GetRecord in batches"): item k of the
+ * three arrays asks for local id k in the rendering of prefix k (NULL:
+ * none) at version k; each row says which item it answers. An identifier
+ * asked twice gets a row per item; one that does not exist, none.
+ * MATERIALIZED: inlined, the planner probed record_renderings by record_id
+ * alone and filtered the prefix, reading every format's row (on as many
+ * heap pages: they are stored format by format). */
+#define GET_RECORDS                                                                                \
+    "/* oai:get_records */ WITH p AS MATERIALIZED (SELECT r.id, r.local_id, r.datestamp, "         \
+    "r.deleted, q.prefix, "                                                                        \
+    "q.version, q.item FROM unnest($1::text[], $2::text[], $3::integer[]) WITH ORDINALITY "        \
+    "q(local_id, prefix, version, item) JOIN records r ON r.local_id = "                           \
+    "q.local_id) " RECORD_SELECT("true", "p.prefix", "p.version", ", p.item")
 
 static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_IDENTIFY] = "SELECT extract(epoch FROM min(datestamp))::bigint, "
                     "(SELECT local_id FROM records ORDER BY id LIMIT 1) FROM records",
     [DB_HAS_SETS] = "SELECT EXISTS (SELECT 1 FROM sets)",
     [DB_RECORD_EXISTS] = "SELECT deleted FROM records WHERE local_id = $1",
-    [DB_GET_RECORD] =
-        "/* oai:get_record */ WITH p AS (SELECT id, local_id, datestamp, deleted "
-        "FROM records WHERE local_id = $1) " RECORD_SELECT("$2::boolean", "$3", "$4::integer"),
+    [DB_GET_RECORDS] = GET_RECORDS,
     [DB_LIST_KEYS] = LIST_KEYS("oai:list_keys", ""),
     [DB_LIST_KEYS_SET] = LIST_KEYS("oai:list_keys_set", " AND " IN_SET("$6")),
     [DB_LIST_BATCH] = LIST_BATCH,
@@ -309,6 +323,28 @@ int db_split_dc(char *field, dc_value *vals, int max)
         p = value + len + 1;
     }
     return n;
+}
+
+void db_array_add(struct evbuffer *buf, const char *s)
+{
+    size_t run;
+
+    evbuffer_add(buf, evbuffer_get_length(buf) == 0 ? "{" : ",", 1);
+    if (s == NULL) {
+        evbuffer_add(buf, "NULL", 4);
+        return;
+    }
+    evbuffer_add(buf, "\"", 1);
+    while (*s != '\0') {
+        run = strcspn(s, "\"\\");
+        evbuffer_add(buf, s, run);
+        s += run;
+        if (*s != '\0') {
+            evbuffer_add(buf, "\\", 1);
+            evbuffer_add(buf, s++, 1);
+        }
+    }
+    evbuffer_add(buf, "\"", 1);
 }
 
 PGresult *db_query(db_conn *db, db_stmt stmt, int nparams, const char *const *params,

@@ -16,6 +16,8 @@
 
 #include <libpq-fe.h>
 
+#include <event2/buffer.h>
+
 #include "metadata.h"
 
 typedef enum {
@@ -25,9 +27,11 @@ typedef enum {
     DB_HAS_SETS,
     /* ($1 local_id) -> deleted flag, or no row. */
     DB_RECORD_EXISTS,
-    /* A record row, see DB_COL_*: ($1 local_id, $2 with metadata bool, $3
-     * metadataPrefix of a stored rendering to use or NULL, $4 its version). */
-    DB_GET_RECORD,
+    /* Record rows, see DB_COL_* and DB_COL_ITEM, of several records: ($1
+     * local ids, $2 the metadataPrefix of the stored rendering to use for
+     * each, or NULL, $3 its version: text arrays of the same length, see
+     * db_array_add). No row for an identifier that does not exist. */
+    DB_GET_RECORDS,
     /* The keys of a list page, in harvest order: id, datestamp epoch, one
      * row per record: ($1 after_datestamp epoch, $2 after_id, $3 until
      * epoch, $4 limit, $5 the element the metadata format requires or
@@ -56,7 +60,7 @@ typedef enum {
     DB_N_STATEMENTS
 } db_stmt;
 
-/* Columns of DB_GET_RECORD / DB_LIST_BATCH: one row per record. */
+/* Columns of DB_GET_RECORDS / DB_LIST_BATCH: one row per record. */
 enum {
     DB_COL_ID = 0,
     DB_COL_LOCAL_ID,
@@ -68,6 +72,8 @@ enum {
                          none or the record is not available in the format */
     DB_COL_DC,        /* the Dublin Core values for db_split_dc, or NULL when
                          deleted, rendered, or metadata was not asked */
+    DB_COL_ITEM,      /* DB_GET_RECORDS only: which item of the arrays the
+                         row answers, from 1 */
 };
 
 /* SQL: a record's Dublin Core values as one text field, in oai_dc element
@@ -86,6 +92,13 @@ typedef struct db_conn db_conn;
  * or -1 if the field is malformed.
  */
 int db_split_dc(char *field, dc_value *vals, int max);
+
+/* Appends s as the next element of an array literal in buf, a parameter
+ * for a text[] (or integer[]) of a statement: "{" before the first element
+ * (buf empty), "," before the others; the caller ends it with "}". s NULL
+ * is an SQL NULL; any other text, quoted with its '"' and '\' escaped,
+ * is one element whatever characters it has. */
+void db_array_add(struct evbuffer *buf, const char *s);
 
 /* No connection is made until the first query. */
 db_conn *db_conn_new(const char *conninfo, int statement_timeout_ms, int connect_timeout_s);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 
 #include "compress.h"
 #include "html_view.h"
@@ -26,6 +27,7 @@
 
 /* What one request did, for the access log and the metrics. */
 typedef struct {
+    struct timespec start; /* when the request was complete */
     int status;
     oai_verb verb;
     oai_error_code error;
@@ -41,12 +43,26 @@ static double elapsed_s(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Sends body (may be NULL) with the given status and type; records it. */
+/* Metrics and the access-log line of a request that was answered. */
+static void request_done(http_request *req, const outcome *o)
+{
+    double took = elapsed_s(&o->start);
+
+    metrics_request(o->verb, o->status, o->error, took, o->records);
+    log_access(http_request_client(req), http_request_method(req),
+               o->verb != VERB_NONE ? oai_verb_name(o->verb) : "-", o->status, o->bytes,
+               took * 1e3);
+}
+
+/* Sends body (may be NULL) with the given status and type; records it
+ * first: answering hands req back to http.c, which frees it at once when
+ * its client has left meanwhile (a queued GetRecord, below). */
 static void respond(http_request *req, outcome *o, int status, const char *type,
                     struct evbuffer *body)
 {
     o->status = status;
     o->bytes = body != NULL ? (unsigned long)evbuffer_get_length(body) : 0;
+    request_done(req, o);
     http_respond(req, status, type, body);
 }
 
@@ -143,54 +159,54 @@ static void respond_failure(http_request *req, outcome *o, int status)
 }
 
 /*
- * Runs the OAI request and writes the response document into out: whole,
- * or, when stream is non-NULL and a list page goes on (*stream set), up to
- * the page's first batch. Returns 200 (OAI errors included: they are HTTP
- * 200 with an <error> element, spec 3.6), or 503/500 when there is no
+ * Runs a parsed OAI request (err is what parsing it left: the verb runs
+ * only when that is OAI_OK) and writes the response document into out:
+ * whole, or, when stream is non-NULL and a list page goes on (*stream set),
+ * up to the page's first batch. Returns 200 (OAI errors included: they are
+ * HTTP 200 with an <error> element, spec 3.6), or 503/500 when there is no
  * document to send. o->records counts the records written into out.
  */
-static int produce_oai(worker *w, const char *args, size_t len, outcome *o, struct evbuffer *out,
-                       list_stream **stream)
+static int produce_parsed(worker *w, const oai_request *oreq, oai_error *err, outcome *o,
+                          struct evbuffer *out, list_stream **stream)
 {
     const server_state *st = w->state;
     oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &o->records, w->cache};
     struct evbuffer *body = evbuffer_new();
-    oai_request oreq;
-    oai_error err = {OAI_OK, ""};
     verb_result result = VERB_DONE;
     int status = 200;
 
     if (body == NULL)
         return 500;
-    if (oai_args_parse(args, len, &oreq, &err) == 0) {
-        o->verb = oreq.verb;
-        result = oai_verb_run(&ctx, &oreq, body, &err, stream);
-    }
+    if (err->code == OAI_OK)
+        result = oai_verb_run(&ctx, oreq, body, err, stream);
     if (result == VERB_UNAVAILABLE) {
         status = 503;
     } else if (result == VERB_FAILED) {
         status = 500;
     } else if (stream != NULL && *stream != NULL) {
-        oai_write_response_head(out, &ctx, &oreq, NULL);
+        oai_write_response_head(out, &ctx, oreq, NULL);
         evbuffer_add_buffer(out, body);
     } else {
-        o->error = err.code;
-        oai_write_response(out, &ctx, &oreq, body, &err);
+        o->error = err->code;
+        oai_write_response(out, &ctx, oreq, body, err);
     }
-    oai_request_free(&oreq);
     evbuffer_free(body);
     return status;
 }
 
-/* Metrics and the access-log line of a request that was answered. */
-static void request_done(http_request *req, const outcome *o, const struct timespec *start)
+/* produce_parsed for the request's arguments. */
+static int produce_oai(worker *w, const char *args, size_t len, outcome *o, struct evbuffer *out,
+                       list_stream **stream)
 {
-    double took = elapsed_s(start);
+    oai_request oreq;
+    oai_error err = {OAI_OK, ""};
+    int status;
 
-    metrics_request(o->verb, o->status, o->error, took, o->records);
-    log_access(http_request_client(req), http_request_method(req),
-               o->verb != VERB_NONE ? oai_verb_name(o->verb) : "-", o->status, o->bytes,
-               took * 1e3);
+    if (oai_args_parse(args, len, &oreq, &err) == 0)
+        o->verb = oreq.verb;
+    status = produce_parsed(w, &oreq, &err, o, out, stream);
+    oai_request_free(&oreq);
+    return status;
 }
 
 /*
@@ -206,7 +222,6 @@ typedef struct {
     compress_stream cs; /* used when enc is not identity */
     content_encoding enc;
     outcome o;
-    struct timespec start;
     struct evbuffer *part; /* the batch being written */
     struct evbuffer *wire; /* its compressed form */
 } exchange;
@@ -244,7 +259,7 @@ static void stream_end(exchange *x, int complete)
     http_request *req = x->req;
 
     x->o.records = list_stream_records(x->ls);
-    request_done(req, &x->o, &x->start);
+    request_done(req, &x->o);
     if (complete)
         http_respond_end(req);
     else
@@ -292,8 +307,7 @@ static void stream_more(http_request *req, void *arg)
 /* Starts streaming ls (owned from here): the head and out (the envelope
  * and the first batch) now, the rest from the loop (stream_more). Returns
  * 1, or 0 when it answered 500 instead (out of memory, nothing sent). */
-static int stream_start(http_request *req, list_stream *ls, const outcome *o,
-                        const struct timespec *start, struct evbuffer *out)
+static int stream_start(http_request *req, list_stream *ls, const outcome *o, struct evbuffer *out)
 {
     exchange *x = calloc(1, sizeof(*x));
 
@@ -307,7 +321,6 @@ static int stream_start(http_request *req, list_stream *ls, const outcome *o,
     x->ls = ls;
     x->o = *o;
     x->o.status = 200;
-    x->start = *start;
     x->enc = compress_negotiate(http_request_header(req, "Accept-Encoding"));
     http_add_header(req, "Vary", "Accept-Encoding");
     if (x->enc != ENC_IDENTITY) {
@@ -324,21 +337,150 @@ static int stream_start(http_request *req, list_stream *ls, const outcome *o,
     return 1;
 }
 
-/* Runs the OAI request and answers it: whole, or as a stream. Returns 1
- * when the answer goes on after this returns (the stream then logs it). */
-static int answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o,
-                      const struct timespec *start)
+/*
+ * GetRecord in batches (docs/architecture.md): a GetRecord is queued, and
+ * the queue answered with one database statement once the event loop has
+ * run every callback that was ready with it. Requests that arrived
+ * together (many harvesters' connections ready in one poll) then share
+ * one round trip to PostgreSQL, whose cost (waking the backend, the
+ * protocol, the executor's start and end) outweighed the lookup itself.
+ * A request alone waits for nothing: it is its own batch.
+ */
+typedef struct {
+    http_request *req;
+    oai_request oreq; /* owned */
+    outcome o;
+} queued_get;
+
+struct get_queue {
+    worker *w;
+    struct event *ev; /* made active when the first request is queued */
+    int n;
+    queued_get q[OAI_GET_BATCH_MAX];
+};
+
+/* Sends a queued request's answer (it->body: its element, or NULL when
+ * there was no memory for it). */
+static void answer_queued(const oai_ctx *ctx, queued_get *g, oai_get_item *it)
 {
-    struct evbuffer *out = evbuffer_new();
+    struct evbuffer *out = it->body != NULL ? evbuffer_new() : NULL;
+    verb_result r = out != NULL ? it->result : VERB_FAILED;
+
+    if (r == VERB_UNAVAILABLE || r == VERB_FAILED) {
+        respond_failure(g->req, &g->o, r == VERB_UNAVAILABLE ? 503 : 500);
+    } else {
+        g->o.error = it->err.code;
+        g->o.records = it->served;
+        oai_write_response(out, ctx, &g->oreq, it->body, &it->err);
+        negotiate_encoding(g->req, out);
+        respond(g->req, &g->o, 200, "text/xml; charset=UTF-8", out);
+    }
+    if (out != NULL)
+        evbuffer_free(out);
+}
+
+/* The queue's event: answers every request queued. */
+static void get_queue_run(evutil_socket_t fd, short what, void *arg)
+{
+    get_queue *q = arg;
+    const server_state *st = q->w->state;
+    unsigned long unused = 0;
+    oai_ctx ctx = {st->cfg, q->w->db, &st->keys, (int64_t)time(NULL), &unused, q->w->cache};
+    queued_get batch[OAI_GET_BATCH_MAX];
+    oai_get_item items[OAI_GET_BATCH_MAX];
+    int i, n = q->n;
+
+    (void)fd;
+    (void)what;
+    /* Taken out of the queue first: a request queued while these are
+     * answered waits for the next turn of the loop. */
+    memcpy(batch, q->q, (size_t)n * sizeof(batch[0]));
+    q->n = 0;
+    for (i = 0; i < n; i++) {
+        memset(&items[i], 0, sizeof(items[i]));
+        items[i].req = &batch[i].oreq;
+        items[i].body = evbuffer_new();
+    }
+    oai_get_records(&ctx, items, n);
+    metrics_get_batch((unsigned long)n);
+    for (i = 0; i < n; i++) {
+        answer_queued(&ctx, &batch[i], &items[i]);
+        if (items[i].body != NULL)
+            evbuffer_free(items[i].body);
+        oai_request_free(&batch[i].oreq);
+    }
+}
+
+/* Queues a GetRecord; oreq is the queue's from here. */
+static void get_queue_add(get_queue *q, http_request *req, const oai_request *oreq,
+                          const outcome *o)
+{
+    queued_get *g;
+
+    if (q->n == OAI_GET_BATCH_MAX)
+        get_queue_run(-1, 0, q);
+    g = &q->q[q->n];
+    g->req = req;
+    g->oreq = *oreq;
+    g->o = *o;
+    /* Active events run in the order they became active: this one after
+     * the callbacks of every connection that was ready with this one. */
+    if (q->n++ == 0)
+        event_active(q->ev, EV_TIMEOUT, 0);
+}
+
+get_queue *get_queue_new(worker *w)
+{
+    get_queue *q = calloc(1, sizeof(*q));
+
+    if (q == NULL)
+        return NULL;
+    q->w = w;
+    q->ev = event_new(w->base, -1, 0, get_queue_run, q);
+    if (q->ev == NULL) {
+        free(q);
+        return NULL;
+    }
+    return q;
+}
+
+void get_queue_free(get_queue *q)
+{
+    if (q == NULL)
+        return;
+    if (q->n > 0)
+        get_queue_run(-1, 0, q);
+    event_free(q->ev);
+    free(q);
+}
+
+/* Runs the OAI request and answers it: whole, as a stream, or with its
+ * GetRecord batch (the stream or the batch then logs it). */
+static void answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o)
+{
+    struct evbuffer *out = NULL;
     list_stream *ls = NULL;
     /* HEAD gets the whole document's head (and length), not a stream. */
     int head = strcmp(http_request_method(req), "HEAD") == 0;
-    int status = out != NULL ? produce_oai(w, args, len, o, out, head ? NULL : &ls) : 500;
+    oai_request oreq;
+    oai_error err = {OAI_OK, ""};
+    int status = 500;
 
+    if (oai_args_parse(args, len, &oreq, &err) == 0) {
+        o->verb = oreq.verb;
+        if (oreq.verb == VERB_GET_RECORD && w->gets != NULL) {
+            get_queue_add(w->gets, req, &oreq, o);
+            return;
+        }
+    }
+    out = evbuffer_new();
+    if (out != NULL)
+        status = produce_parsed(w, &oreq, &err, o, out, head ? NULL : &ls);
+    oai_request_free(&oreq);
     if (ls != NULL) { /* a page goes on: status is 200 */
-        if (stream_start(req, ls, o, start, out)) {
+        if (stream_start(req, ls, o, out)) {
             evbuffer_free(out);
-            return 1;
+            return;
         }
         status = 500;
     }
@@ -350,7 +492,6 @@ static int answer_oai(http_request *req, worker *w, const char *args, size_t len
     }
     if (out != NULL)
         evbuffer_free(out);
-    return 0;
 }
 
 /* The same OAI response as an HTML page rendered here (html_view.c), for
@@ -451,12 +592,11 @@ void dispatch_request(http_request *req, void *arg)
     worker *w = arg;
     const config *cfg = w->state->cfg;
     const char *path = http_request_path(req), *args = NULL, *asset;
-    outcome o = {0, VERB_NONE, OAI_OK, 0, 0};
-    struct timespec start;
+    outcome o = {.verb = VERB_NONE, .error = OAI_OK};
     size_t len = 0;
-    int status, html, streamed = 0;
+    int status, html;
 
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    clock_gettime(CLOCK_MONOTONIC, &o.start);
     html = is_html_path(cfg, path);
     if (html || strcmp(path, config_base_path(cfg)) == 0) {
         status = request_arguments(req, &args, &len);
@@ -465,7 +605,7 @@ void dispatch_request(http_request *req, void *arg)
         else if (html)
             answer_html(req, w, args, len, &o);
         else
-            streamed = answer_oai(req, w, args, len, &o, &start);
+            answer_oai(req, w, args, len, &o);
     } else if ((asset = under_base(cfg, path, "/static/")) != NULL && is_get(req)) {
         answer_static(req, asset, &o);
     } else if (strcmp(path, "/healthz") == 0 && is_get(req)) {
@@ -475,6 +615,4 @@ void dispatch_request(http_request *req, void *arg)
     } else {
         respond_unusable(req, &o, 404, cfg->base_url);
     }
-    if (!streamed)
-        request_done(req, &o, &start);
 }

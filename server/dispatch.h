@@ -11,6 +11,15 @@
 
 #include "http.h"
 
+struct worker;
+
+/* A worker's GetRecord requests waiting for their batch (dispatch.c,
+ * "GetRecord in batches"), on the worker's event_base. */
+typedef struct get_queue get_queue;
+get_queue *get_queue_new(struct worker *w);
+/* Answers the requests still queued, then frees the queue. */
+void get_queue_free(get_queue *q);
+
 /* The http_handler_fn of every worker; arg is the worker. */
 void dispatch_request(http_request *req, void *arg);
 

@@ -27,6 +27,7 @@ static atomic_ulong records_served;
 static atomic_ulong db_errors;
 static atomic_ulong db_reconnects;
 static atomic_ulong cache_pages, cache_counts;
+static atomic_ulong get_batches, get_batched;
 static atomic_ulong worker_connections[METRICS_MAX_WORKERS];
 static atomic_int workers_shown; /* 1 + the highest worker index started */
 
@@ -61,6 +62,12 @@ void metrics_request(oai_verb verb, int status, oai_error_code error, double sec
 void metrics_list_cache_hit(int page)
 {
     atomic_fetch_add_explicit(page ? &cache_pages : &cache_counts, 1, memory_order_relaxed);
+}
+
+void metrics_get_batch(unsigned long n)
+{
+    atomic_fetch_add_explicit(&get_batches, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&get_batched, n, memory_order_relaxed);
 }
 
 void metrics_db_error(void)
@@ -185,7 +192,16 @@ void metrics_write(struct evbuffer *out, int open_connections)
                         "served from memory (same data, see docs/performance.md).\n"
                         "# TYPE oai_list_cache_hits_total counter\n"
                         "oai_list_cache_hits_total{kind=\"page\"} %lu\n"
-                        "oai_list_cache_hits_total{kind=\"count\"} %lu\n",
+                        "oai_list_cache_hits_total{kind=\"count\"} %lu\n"
+                        "# HELP oai_getrecord_batches_total GetRecord batches answered, each "
+                        "with one database statement (docs/architecture.md).\n"
+                        "# TYPE oai_getrecord_batches_total counter\n"
+                        "oai_getrecord_batches_total %lu\n"
+                        "# HELP oai_getrecord_batched_total GetRecord requests answered in "
+                        "those batches.\n"
+                        "# TYPE oai_getrecord_batched_total counter\n"
+                        "oai_getrecord_batched_total %lu\n",
                         get(&records_served), open_connections, get(&db_errors),
-                        get(&db_reconnects), get(&cache_pages), get(&cache_counts));
+                        get(&db_reconnects), get(&cache_pages), get(&cache_counts),
+                        get(&get_batches), get(&get_batched));
 }

@@ -25,6 +25,9 @@ void metrics_db_reconnect(void);
 /* A first page (page 1) or a list size (page 0) served from list_cache. */
 void metrics_list_cache_hit(int page);
 
+/* A batch of GetRecord requests answered together (dispatch.c). */
+void metrics_get_batch(unsigned long n);
+
 /* Per worker thread (index 0 .. METRICS_MAX_WORKERS - 1; others are not
  * counted): a worker that started, so that its count is shown even while
  * zero, and a connection it accepted. They show how evenly connections

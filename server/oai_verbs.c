@@ -400,6 +400,57 @@ static verb_result verb_identify(const oai_ctx *ctx, struct evbuffer *out)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Records by identifier (GetRecord, ListMetadataFormats)                   */
+/* ------------------------------------------------------------------------ */
+
+/* Runs DB_GET_RECORDS for n local ids, local[k] with the stored rendering
+ * of fmt[k] (NULL: none, the Dublin Core values come instead). NULL on
+ * database failure (*unavailable as db_query sets it) or out of memory
+ * (*unavailable 0). */
+static PGresult *query_records(const oai_ctx *ctx, const char *const *local,
+                               const metadata_format *const *fmt, int n, int *unavailable)
+{
+    struct evbuffer *arrays[3] = {evbuffer_new(), evbuffer_new(), evbuffer_new()};
+    const char *params[3];
+    PGresult *res = NULL;
+    char version[16];
+    int k;
+
+    *unavailable = 0;
+    for (k = 0; k < 3; k++)
+        if (arrays[k] == NULL)
+            goto cleanup;
+    for (k = 0; k < n; k++) {
+        snprintf(version, sizeof(version), "%d", fmt[k] != NULL ? fmt[k]->version : 0);
+        db_array_add(arrays[0], local[k]);
+        db_array_add(arrays[1], fmt[k] != NULL ? fmt[k]->prefix : NULL);
+        db_array_add(arrays[2], version);
+    }
+    for (k = 0; k < 3; k++) {
+        if (evbuffer_add(arrays[k], "}", 2) != 0) /* and the NUL */
+            goto cleanup;
+        params[k] = (const char *)evbuffer_pullup(arrays[k], -1);
+        if (params[k] == NULL)
+            goto cleanup;
+    }
+    res = db_query(ctx->db, DB_GET_RECORDS, 3, params, unavailable);
+
+cleanup:
+    for (k = 0; k < 3; k++)
+        if (arrays[k] != NULL)
+            evbuffer_free(arrays[k]);
+    return res;
+}
+
+static void set_unknown_id(const oai_ctx *ctx, oai_error *err)
+{
+    oai_error_set(err, OAI_ID_DOES_NOT_EXIST,
+                  "No item has this identifier in this repository (identifiers look like "
+                  "oai:%s:<local-id>).",
+                  ctx->cfg->repository_id);
+}
+
+/* ------------------------------------------------------------------------ */
 /* ListMetadataFormats                                                      */
 /* ------------------------------------------------------------------------ */
 
@@ -412,12 +463,12 @@ static verb_result verb_list_metadata_formats(const oai_ctx *ctx, const oai_requ
     if (req->identifier != NULL) {
         const char *local = local_part(ctx, req->identifier);
         /* The record with its values: a format may require one (below). */
-        const char *params[4] = {local, "true", NULL, NULL};
+        const metadata_format *none = NULL;
         int unavailable;
 
         if (local == NULL)
             goto unknown;
-        res = db_query(ctx->db, DB_GET_RECORD, 4, params, &unavailable);
+        res = query_records(ctx, &local, &none, 1, &unavailable);
         if (res == NULL)
             return db_failed(unavailable);
         if (PQntuples(res) == 0) {
@@ -455,10 +506,7 @@ static verb_result verb_list_metadata_formats(const oai_ctx *ctx, const oai_requ
     return VERB_DONE;
 
 unknown:
-    oai_error_set(err, OAI_ID_DOES_NOT_EXIST,
-                  "No item has this identifier in this repository (identifiers look like "
-                  "oai:%s:<local-id>).",
-                  ctx->cfg->repository_id);
+    set_unknown_id(ctx, err);
     return VERB_OAI_ERROR;
 }
 
@@ -466,58 +514,103 @@ unknown:
 /* GetRecord                                                                */
 /* ------------------------------------------------------------------------ */
 
-static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, struct evbuffer *out,
-                                   oai_error *err)
+/* The answer to one GetRecord from its record's row (res NULL or row < 0:
+ * no such record). */
+static void answer_get(const oai_ctx *ctx, oai_get_item *it, const metadata_format *fmt,
+                       const PGresult *res, int row)
 {
-    const metadata_format *fmt = metadata_format_find(req->metadata_prefix);
-    const char *local = local_part(ctx, req->identifier);
-    char version[16];
-    const char *params[4] = {local, "true", req->metadata_prefix, version};
-    int unavailable, available;
-    PGresult *res;
+    int available;
 
-    if (fmt == NULL) {
-        oai_error_set(err, OAI_CANNOT_DISSEMINATE_FORMAT,
-                      "This repository does not disseminate that metadataPrefix; "
-                      "ListMetadataFormats lists the formats it does.");
-        return VERB_OAI_ERROR;
+    if (res == NULL || row < 0) {
+        set_unknown_id(ctx, &it->err);
+        it->result = VERB_OAI_ERROR;
+        return;
     }
-    if (local == NULL)
-        goto unknown;
-    snprintf(version, sizeof(version), "%d", fmt->version);
-    res = db_query(ctx->db, DB_GET_RECORD, 4, params, &unavailable);
-    if (res == NULL)
-        return db_failed(unavailable);
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        goto unknown;
-    }
-    available = record_available(fmt, res, 0);
+    available = record_available(fmt, res, row);
     if (available < 0) {
-        PQclear(res);
-        return VERB_FAILED;
+        it->result = VERB_FAILED;
+        return;
     }
     if (!available) {
-        PQclear(res);
-        oai_error_set(err, OAI_CANNOT_DISSEMINATE_FORMAT,
+        oai_error_set(&it->err, OAI_CANNOT_DISSEMINATE_FORMAT,
                       "This item cannot be disseminated in %s (it has no %s); "
                       "ListMetadataFormats with its identifier lists the formats it can.",
                       fmt->prefix, fmt->requires != NULL ? fmt->requires : "what it needs");
-        return VERB_OAI_ERROR;
+        it->result = VERB_OAI_ERROR;
+        return;
     }
-    add_str(out, "<GetRecord>");
-    write_record(out, ctx, fmt, res, 0);
-    add_str(out, "</GetRecord>");
-    *ctx->served = 1;
-    PQclear(res);
-    return VERB_DONE;
+    add_str(it->body, "<GetRecord>");
+    write_record(it->body, ctx, fmt, res, row);
+    add_str(it->body, "</GetRecord>");
+    it->served = 1;
+    it->result = VERB_DONE;
+}
 
-unknown:
-    oai_error_set(err, OAI_ID_DOES_NOT_EXIST,
-                  "No item has this identifier in this repository (identifiers look like "
-                  "oai:%s:<local-id>).",
-                  ctx->cfg->repository_id);
-    return VERB_OAI_ERROR;
+void oai_get_records(const oai_ctx *ctx, oai_get_item *items, int n)
+{
+    const char *local[OAI_GET_BATCH_MAX];
+    const metadata_format *fmt[OAI_GET_BATCH_MAX];
+    int asked[OAI_GET_BATCH_MAX]; /* item of each local id asked */
+    int row_of[OAI_GET_BATCH_MAX];
+    PGresult *res = NULL;
+    int i, k, m = 0, unavailable = 0, rows;
+
+    for (; n > OAI_GET_BATCH_MAX; n -= OAI_GET_BATCH_MAX, items += OAI_GET_BATCH_MAX)
+        oai_get_records(ctx, items, OAI_GET_BATCH_MAX);
+    /* What can be answered without the database is; the rest is asked in
+     * one statement. */
+    for (i = 0; i < n; i++) {
+        oai_get_item *it = &items[i];
+
+        it->served = 0;
+        it->err.code = OAI_OK;
+        it->err.message[0] = '\0';
+        row_of[i] = -1;
+        fmt[m] = metadata_format_find(it->req->metadata_prefix);
+        local[m] = local_part(ctx, it->req->identifier);
+        if (it->body == NULL) {
+            it->result = VERB_FAILED;
+        } else if (fmt[m] == NULL) {
+            oai_error_set(&it->err, OAI_CANNOT_DISSEMINATE_FORMAT,
+                          "This repository does not disseminate that metadataPrefix; "
+                          "ListMetadataFormats lists the formats it does.");
+            it->result = VERB_OAI_ERROR;
+        } else if (local[m] == NULL) {
+            set_unknown_id(ctx, &it->err);
+            it->result = VERB_OAI_ERROR;
+        } else {
+            asked[m++] = i;
+        }
+    }
+    if (m == 0)
+        return;
+    res = query_records(ctx, local, fmt, m, &unavailable);
+    rows = res != NULL ? PQntuples(res) : 0;
+    for (k = 0; k < rows; k++) {
+        long item = strtol(PQgetvalue(res, k, DB_COL_ITEM), NULL, 10);
+
+        if (item >= 1 && item <= m)
+            row_of[asked[item - 1]] = k;
+    }
+    for (k = 0; k < m; k++) {
+        i = asked[k];
+        if (res == NULL)
+            items[i].result = db_failed(unavailable);
+        else
+            answer_get(ctx, &items[i], fmt[k], res, row_of[i]);
+    }
+    PQclear(res);
+}
+
+static verb_result verb_get_record(const oai_ctx *ctx, const oai_request *req, struct evbuffer *out,
+                                   oai_error *err)
+{
+    oai_get_item it = {.req = req, .body = out};
+
+    oai_get_records(ctx, &it, 1);
+    *err = it.err;
+    *ctx->served = it.served;
+    return it.result;
 }
 
 /* ------------------------------------------------------------------------ */

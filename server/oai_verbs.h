@@ -38,6 +38,27 @@ typedef enum {
     VERB_FAILED,      /* internal error: answer 500 */
 } verb_result;
 
+/* Most GetRecord requests answered together (oai_get_records). */
+#define OAI_GET_BATCH_MAX 64
+
+/* One GetRecord request of oai_get_records, and its answer. */
+typedef struct {
+    const oai_request *req; /* a GetRecord request */
+    struct evbuffer *body;  /* out: the <GetRecord> element on VERB_DONE */
+    oai_error err;          /* out: the OAI error on VERB_OAI_ERROR */
+    verb_result result;     /* out */
+    unsigned long served;   /* out: 1 when a record was written */
+} oai_get_item;
+
+/*
+ * Answers n (at most OAI_GET_BATCH_MAX) GetRecord requests with one
+ * database statement: each item gets what oai_verb_run would give it
+ * alone (its ctx->served aside: item.served instead), from the same
+ * snapshot of the data. A database failure fails every item that needed
+ * the database.
+ */
+void oai_get_records(const oai_ctx *ctx, oai_get_item *items, int n);
+
 /* A ListRecords/ListIdentifiers page still being written. */
 typedef struct list_stream list_stream;
 

@@ -48,6 +48,9 @@ int worker_start(worker *w, const server_state *st, int index)
     w->cache = list_cache_new();
     if (w->cache == NULL)
         goto fail;
+    w->gets = get_queue_new(w);
+    if (w->gets == NULL)
+        goto fail;
     w->http = http_server_new(w->base, st->listen_fds[own_socket ? index : 0], st->http,
                               dispatch_request, w);
     if (w->http == NULL)
@@ -67,6 +70,7 @@ fail:
     log_error("worker %d: could not start", index);
     if (w->http != NULL)
         http_server_free(w->http);
+    get_queue_free(w->gets);
     list_cache_free(w->cache);
     db_conn_free(w->db);
     if (w->base != NULL)
@@ -121,6 +125,7 @@ void worker_join(worker *w)
     pthread_join(w->thread, NULL);
     if (w->drain_timer != NULL)
         event_free(w->drain_timer);
+    get_queue_free(w->gets);
     http_server_free(w->http);
     list_cache_free(w->cache);
     db_conn_free(w->db);

@@ -1,4 +1,5 @@
-/* Unit tests for db.c's parsing of the aggregated Dublin Core field. */
+/* Unit tests for db.c's parsing of the aggregated Dublin Core field and
+ * its array literals. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -6,6 +7,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include <event2/buffer.h>
 
 #include "db.h"
 
@@ -69,12 +72,33 @@ static void test_malformed(void **state)
     }
 }
 
+/* Every element quoted, '"' and '\\' escaped: braces, commas, blanks
+ * and the word NULL stay text; only a NULL pointer is SQL NULL. PostgreSQL
+ * reads these back in tests/integration/test_getrecord.py (Batches). */
+static void test_array(void **state)
+{
+    struct evbuffer *buf = evbuffer_new();
+    const char *in[] = {"a\"b", "c\\d", "{x,y}", "NULL", "", " s ", NULL};
+    const char expect[] = "{\"a\\\"b\",\"c\\\\d\",\"{x,y}\",\"NULL\",\"\",\" s \",NULL";
+    size_t i, len;
+
+    (void)state;
+    assert_non_null(buf);
+    for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+        db_array_add(buf, in[i]);
+    len = evbuffer_get_length(buf);
+    assert_int_equal(len, sizeof(expect) - 1);
+    assert_memory_equal(evbuffer_pullup(buf, -1), expect, len);
+    evbuffer_free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_split),
         cmocka_unit_test(test_limit),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_array),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
