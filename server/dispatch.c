@@ -167,10 +167,10 @@ static void respond_failure(http_request *req, outcome *o, int status)
  * document to send. o->records counts the records written into out.
  */
 static int produce_parsed(worker *w, const oai_request *oreq, oai_error *err, outcome *o,
-                          struct evbuffer *out, list_stream **stream)
+                          struct evbuffer *out, list_stream **stream, const oai_data_id *data_id)
 {
     const server_state *st = w->state;
-    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &o->records, w->cache};
+    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &o->records, w->cache, data_id};
     struct evbuffer *body = evbuffer_new();
     verb_result result = VERB_DONE;
     int status = 200;
@@ -204,7 +204,7 @@ static int produce_oai(worker *w, const char *args, size_t len, outcome *o, stru
 
     if (oai_args_parse(args, len, &oreq, &err) == 0)
         o->verb = oreq.verb;
-    status = produce_parsed(w, &oreq, &err, o, out, stream);
+    status = produce_parsed(w, &oreq, &err, o, out, stream, NULL);
     oai_request_free(&oreq);
     return status;
 }
@@ -337,31 +337,64 @@ static int stream_start(http_request *req, list_stream *ls, const outcome *o, st
     return 1;
 }
 
+/* Answers a parsed request: whole, or as a stream (which then logs it). */
+static void answer_parsed(http_request *req, worker *w, const oai_request *oreq, oai_error *err,
+                          outcome *o, const oai_data_id *data_id)
+{
+    struct evbuffer *out = evbuffer_new();
+    list_stream *ls = NULL;
+    /* HEAD gets the whole document's head (and length), not a stream. */
+    int head = strcmp(http_request_method(req), "HEAD") == 0;
+    int status = 500;
+
+    if (out != NULL)
+        status = produce_parsed(w, oreq, err, o, out, head ? NULL : &ls, data_id);
+    if (ls != NULL) { /* a page goes on: status is 200 */
+        if (stream_start(req, ls, o, out)) {
+            evbuffer_free(out);
+            return;
+        }
+        status = 500;
+    }
+    if (status == 200) {
+        negotiate_encoding(req, out);
+        respond(req, o, 200, "text/xml; charset=UTF-8", out);
+    } else {
+        respond_failure(req, o, status);
+    }
+    if (out != NULL)
+        evbuffer_free(out);
+}
+
 /*
- * GetRecord in batches (docs/architecture.md): a GetRecord is queued, and
- * the queue answered with one database statement once the event loop has
- * run every callback that was ready with it. Requests that arrived
- * together (many harvesters' connections ready in one poll) then share
- * one round trip to PostgreSQL, whose cost (waking the backend, the
- * protocol, the executor's start and end) outweighed the lookup itself.
+ * Requests that arrive together (docs/architecture.md): GetRecord requests
+ * and first list pages are queued, and the queue answered once the event
+ * loop has run every callback that was ready with them, so that those that
+ * arrived together (many harvesters' connections ready in one poll) share
+ * their round trips to PostgreSQL, whose cost (waking the backend, the
+ * protocol, the executor's start and end) outweighed a record's lookup:
+ * - the GetRecord requests, one statement (oai_get_records);
+ * - the first pages, one snapshot of the data (oai_data_identity), against
+ *   which the list cache serves a page it holds. Taken after all of them
+ *   arrived, it is as recent as each would have taken alone.
  * A request alone waits for nothing: it is its own batch.
  */
 typedef struct {
     http_request *req;
     oai_request oreq; /* owned */
     outcome o;
-} queued_get;
+} queued_req;
 
-struct get_queue {
+struct req_queue {
     worker *w;
     struct event *ev; /* made active when the first request is queued */
     int n;
-    queued_get q[OAI_GET_BATCH_MAX];
+    queued_req q[OAI_GET_BATCH_MAX];
 };
 
-/* Sends a queued request's answer (it->body: its element, or NULL when
+/* Sends a queued GetRecord's answer (it->body: its element, or NULL when
  * there was no memory for it). */
-static void answer_queued(const oai_ctx *ctx, queued_get *g, oai_get_item *it)
+static void answer_get(const oai_ctx *ctx, queued_req *g, oai_get_item *it)
 {
     struct evbuffer *out = it->body != NULL ? evbuffer_new() : NULL;
     verb_result r = out != NULL ? it->result : VERB_FAILED;
@@ -379,15 +412,64 @@ static void answer_queued(const oai_ctx *ctx, queued_get *g, oai_get_item *it)
         evbuffer_free(out);
 }
 
-/* The queue's event: answers every request queued. */
-static void get_queue_run(evutil_socket_t fd, short what, void *arg)
+/* The GetRecord requests among batch[0..n), with one statement. */
+static void answer_gets(worker *w, queued_req *batch, int n)
 {
-    get_queue *q = arg;
-    const server_state *st = q->w->state;
+    const server_state *st = w->state;
     unsigned long unused = 0;
-    oai_ctx ctx = {st->cfg, q->w->db, &st->keys, (int64_t)time(NULL), &unused, q->w->cache};
-    queued_get batch[OAI_GET_BATCH_MAX];
+    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &unused, w->cache, NULL};
     oai_get_item items[OAI_GET_BATCH_MAX];
+    queued_req *gets[OAI_GET_BATCH_MAX];
+    int i, m = 0;
+
+    for (i = 0; i < n; i++) {
+        if (batch[i].oreq.verb != VERB_GET_RECORD)
+            continue;
+        gets[m] = &batch[i];
+        memset(&items[m], 0, sizeof(items[m]));
+        items[m].req = &batch[i].oreq;
+        items[m].body = evbuffer_new();
+        m++;
+    }
+    if (m == 0)
+        return;
+    oai_get_records(&ctx, items, m);
+    metrics_get_batch((unsigned long)m);
+    for (i = 0; i < m; i++) {
+        answer_get(&ctx, gets[i], &items[i]);
+        if (items[i].body != NULL)
+            evbuffer_free(items[i].body);
+    }
+}
+
+/* The first pages among batch[0..n), against one snapshot of the data. */
+static void answer_first_pages(worker *w, queued_req *batch, int n)
+{
+    const server_state *st = w->state;
+    oai_ctx ctx = {st->cfg, w->db, &st->keys, 0, NULL, w->cache, NULL};
+    oai_data_id id;
+    int i, rc = 1, unavailable = 0;
+
+    for (i = 0; i < n; i++) {
+        queued_req *g = &batch[i];
+        oai_error ok = {OAI_OK, ""};
+
+        if (g->oreq.verb == VERB_GET_RECORD)
+            continue;
+        if (rc == 1)
+            rc = oai_data_identity(&ctx, &id, &unavailable);
+        if (rc == 0)
+            answer_parsed(g->req, w, &g->oreq, &ok, &g->o, &id);
+        else
+            respond_failure(g->req, &g->o, unavailable ? 503 : 500);
+    }
+}
+
+/* The queue's event: answers every request queued. */
+static void req_queue_run(evutil_socket_t fd, short what, void *arg)
+{
+    req_queue *q = arg;
+    queued_req batch[OAI_GET_BATCH_MAX];
     int i, n = q->n;
 
     (void)fd;
@@ -396,29 +478,20 @@ static void get_queue_run(evutil_socket_t fd, short what, void *arg)
      * answered waits for the next turn of the loop. */
     memcpy(batch, q->q, (size_t)n * sizeof(batch[0]));
     q->n = 0;
-    for (i = 0; i < n; i++) {
-        memset(&items[i], 0, sizeof(items[i]));
-        items[i].req = &batch[i].oreq;
-        items[i].body = evbuffer_new();
-    }
-    oai_get_records(&ctx, items, n);
-    metrics_get_batch((unsigned long)n);
-    for (i = 0; i < n; i++) {
-        answer_queued(&ctx, &batch[i], &items[i]);
-        if (items[i].body != NULL)
-            evbuffer_free(items[i].body);
+    answer_gets(q->w, batch, n);
+    answer_first_pages(q->w, batch, n);
+    for (i = 0; i < n; i++)
         oai_request_free(&batch[i].oreq);
-    }
 }
 
-/* Queues a GetRecord; oreq is the queue's from here. */
-static void get_queue_add(get_queue *q, http_request *req, const oai_request *oreq,
+/* Queues a request; oreq is the queue's from here. */
+static void req_queue_add(req_queue *q, http_request *req, const oai_request *oreq,
                           const outcome *o)
 {
-    queued_get *g;
+    queued_req *g;
 
     if (q->n == OAI_GET_BATCH_MAX)
-        get_queue_run(-1, 0, q);
+        req_queue_run(-1, 0, q);
     g = &q->q[q->n];
     g->req = req;
     g->oreq = *oreq;
@@ -429,14 +502,14 @@ static void get_queue_add(get_queue *q, http_request *req, const oai_request *or
         event_active(q->ev, EV_TIMEOUT, 0);
 }
 
-get_queue *get_queue_new(worker *w)
+req_queue *req_queue_new(worker *w)
 {
-    get_queue *q = calloc(1, sizeof(*q));
+    req_queue *q = calloc(1, sizeof(*q));
 
     if (q == NULL)
         return NULL;
     q->w = w;
-    q->ev = event_new(w->base, -1, 0, get_queue_run, q);
+    q->ev = event_new(w->base, -1, 0, req_queue_run, q);
     if (q->ev == NULL) {
         free(q);
         return NULL;
@@ -444,54 +517,41 @@ get_queue *get_queue_new(worker *w)
     return q;
 }
 
-void get_queue_free(get_queue *q)
+void req_queue_free(req_queue *q)
 {
     if (q == NULL)
         return;
     if (q->n > 0)
-        get_queue_run(-1, 0, q);
+        req_queue_run(-1, 0, q);
     event_free(q->ev);
     free(q);
 }
 
-/* Runs the OAI request and answers it: whole, as a stream, or with its
- * GetRecord batch (the stream or the batch then logs it). */
+/* Whether a request waits in the queue for those arriving with it. */
+static int queued(const worker *w, const oai_request *oreq)
+{
+    oai_ctx ctx = {.cache = w->cache};
+
+    return w->queue != NULL &&
+           (oreq->verb == VERB_GET_RECORD || oai_wants_data_identity(&ctx, oreq));
+}
+
+/* Runs the OAI request and answers it: now, or with the requests that
+ * arrived with it (the queue or a stream then logs it). */
 static void answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o)
 {
-    struct evbuffer *out = NULL;
-    list_stream *ls = NULL;
-    /* HEAD gets the whole document's head (and length), not a stream. */
-    int head = strcmp(http_request_method(req), "HEAD") == 0;
     oai_request oreq;
     oai_error err = {OAI_OK, ""};
-    int status = 500;
 
     if (oai_args_parse(args, len, &oreq, &err) == 0) {
         o->verb = oreq.verb;
-        if (oreq.verb == VERB_GET_RECORD && w->gets != NULL) {
-            get_queue_add(w->gets, req, &oreq, o);
+        if (queued(w, &oreq)) {
+            req_queue_add(w->queue, req, &oreq, o);
             return;
         }
     }
-    out = evbuffer_new();
-    if (out != NULL)
-        status = produce_parsed(w, &oreq, &err, o, out, head ? NULL : &ls);
+    answer_parsed(req, w, &oreq, &err, o, NULL);
     oai_request_free(&oreq);
-    if (ls != NULL) { /* a page goes on: status is 200 */
-        if (stream_start(req, ls, o, out)) {
-            evbuffer_free(out);
-            return;
-        }
-        status = 500;
-    }
-    if (status == 200) {
-        negotiate_encoding(req, out);
-        respond(req, o, 200, "text/xml; charset=UTF-8", out);
-    } else {
-        respond_failure(req, o, status);
-    }
-    if (out != NULL)
-        evbuffer_free(out);
 }
 
 /* The same OAI response as an HTML page rendered here (html_view.c), for

@@ -13,12 +13,12 @@
 
 struct worker;
 
-/* A worker's GetRecord requests waiting for their batch (dispatch.c,
- * "GetRecord in batches"), on the worker's event_base. */
-typedef struct get_queue get_queue;
-get_queue *get_queue_new(struct worker *w);
+/* A worker's requests waiting for those that arrive with them (dispatch.c,
+ * "Requests that arrive together"), on the worker's event_base. */
+typedef struct req_queue req_queue;
+req_queue *req_queue_new(struct worker *w);
 /* Answers the requests still queued, then frees the queue. */
-void get_queue_free(get_queue *q);
+void req_queue_free(req_queue *q);
 
 /* The http_handler_fn of every worker; arg is the worker. */
 void dispatch_request(http_request *req, void *arg);

@@ -27,7 +27,7 @@ static atomic_ulong records_served;
 static atomic_ulong db_errors;
 static atomic_ulong db_reconnects;
 static atomic_ulong cache_pages, cache_counts;
-static atomic_ulong get_batches, get_batched;
+static atomic_ulong get_batches, get_batched, first_page_snapshots;
 static atomic_ulong worker_connections[METRICS_MAX_WORKERS];
 static atomic_int workers_shown; /* 1 + the highest worker index started */
 
@@ -68,6 +68,11 @@ void metrics_get_batch(unsigned long n)
 {
     atomic_fetch_add_explicit(&get_batches, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&get_batched, n, memory_order_relaxed);
+}
+
+void metrics_first_page_snapshot(void)
+{
+    atomic_fetch_add_explicit(&first_page_snapshots, 1, memory_order_relaxed);
 }
 
 void metrics_db_error(void)
@@ -200,8 +205,12 @@ void metrics_write(struct evbuffer *out, int open_connections)
                         "# HELP oai_getrecord_batched_total GetRecord requests answered in "
                         "those batches.\n"
                         "# TYPE oai_getrecord_batched_total counter\n"
-                        "oai_getrecord_batched_total %lu\n",
+                        "oai_getrecord_batched_total %lu\n"
+                        "# HELP oai_first_page_snapshots_total Snapshots of the data taken for "
+                        "first list pages (one for all those that arrived together).\n"
+                        "# TYPE oai_first_page_snapshots_total counter\n"
+                        "oai_first_page_snapshots_total %lu\n",
                         get(&records_served), open_connections, get(&db_errors),
                         get(&db_reconnects), get(&cache_pages), get(&cache_counts),
-                        get(&get_batches), get(&get_batched));
+                        get(&get_batches), get(&get_batched), get(&first_page_snapshots));
 }

@@ -27,6 +27,9 @@ void metrics_list_cache_hit(int page);
 
 /* A batch of GetRecord requests answered together (dispatch.c). */
 void metrics_get_batch(unsigned long n);
+/* A snapshot of the data taken for first list pages (one for all those
+ * that arrived together, dispatch.c). */
+void metrics_first_page_snapshot(void);
 
 /* Per worker thread (index 0 .. METRICS_MAX_WORKERS - 1; others are not
  * counted): a worker that started, so that its count is shown even while

@@ -733,26 +733,31 @@ static void key_add_i64(cache_key *k, int64_t v)
     key_add(k, s);
 }
 
-/* The data's identity for list_cache: the snapshot, tagged with the
- * connection's number of reconnections (a new server could reuse a
- * snapshot's numbers), or "" when it cannot be kept; and the newest
- * datestamp. -1 on database failure. */
-static int data_identity(const oai_ctx *ctx, char *snapshot, size_t size, int64_t *newest,
-                         int *unavailable)
+/* The snapshot is tagged with the connection's number of reconnections (a
+ * new server could reuse a snapshot's numbers). */
+int oai_data_identity(const oai_ctx *ctx, oai_data_id *id, int *unavailable)
 {
     PGresult *res = db_query(ctx->db, DB_SNAPSHOT, 0, NULL, unavailable);
     int n;
 
+    metrics_first_page_snapshot();
     if (res == NULL)
         return -1;
-    n = snprintf(snapshot, size, "%lu/%s", db_reconnects(ctx->db), PQgetvalue(res, 0, 0));
+    n = snprintf(id->snapshot, sizeof(id->snapshot), "%lu/%s", db_reconnects(ctx->db),
+                 PQgetvalue(res, 0, 0));
     /* A snapshot too long to keep whole (many transactions in progress)
      * identifies nothing: an empty one is never cached. */
-    if (n < 0 || (size_t)n >= size)
-        snapshot[0] = '\0';
-    *newest = PQgetisnull(res, 0, 1) ? EARLIEST_POSSIBLE : parse_i64(PQgetvalue(res, 0, 1));
+    if (n < 0 || (size_t)n >= sizeof(id->snapshot))
+        id->snapshot[0] = '\0';
+    id->newest = PQgetisnull(res, 0, 1) ? EARLIEST_POSSIBLE : parse_i64(PQgetvalue(res, 0, 1));
     PQclear(res);
     return 0;
+}
+
+int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req)
+{
+    return ctx->cache != NULL && req->resumption_token == NULL &&
+           (req->verb == VERB_LIST_RECORDS || req->verb == VERB_LIST_IDENTIFIERS);
 }
 
 /* Everything a first page's bytes depend on besides the data and the
@@ -832,8 +837,7 @@ struct list_stream {
     struct evbuffer *copy; /* the page's element so far, for list_cache */
     int asked_before;      /* list_cache_ask: a first page asked for again */
     cache_key key;
-    char snapshot[256];
-    int64_t newest;
+    oai_data_id id; /* of a first page's data */
 };
 
 void list_stream_free(list_stream *s)
@@ -888,8 +892,9 @@ static int list_finish(list_stream *s, struct evbuffer *out, int more, int *unav
     oai_token next;
 
     if (!s->from_token && more &&
-        (ctx->cache != NULL ? list_size(ctx, &s->q, s->snapshot, s->newest, &complete, unavailable)
-                            : count_list(ctx, &s->q, &complete, unavailable)) != 0)
+        (ctx->cache != NULL
+             ? list_size(ctx, &s->q, s->id.snapshot, s->id.newest, &complete, unavailable)
+             : count_list(ctx, &s->q, &complete, unavailable)) != 0)
         return -1;
     if (more) {
         next = s->q;
@@ -1058,8 +1063,8 @@ int list_stream_next(list_stream *s, struct evbuffer *out, int *unavailable)
     copy_for_cache(s, out, from);
     /* Only for the second it was asked in: later it could not be served. */
     if (s->copy != NULL && (int64_t)time(NULL) == s->ctx.now)
-        list_cache_put_page(s->ctx.cache, s->key.buf, s->key.len, s->ctx.now, s->snapshot, s->copy,
-                            (unsigned long)s->written);
+        list_cache_put_page(s->ctx.cache, s->key.buf, s->key.len, s->ctx.now, s->id.snapshot,
+                            s->copy, (unsigned long)s->written);
     return 1;
 }
 
@@ -1113,18 +1118,20 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     /* A first page: maybe served a moment ago, in this second, from the
      * same data (list_cache.h); else remembered once written. */
     if (!s->from_token && ctx->cache != NULL) {
-        if (data_identity(ctx, s->snapshot, sizeof(s->snapshot), &s->newest, &unavailable) != 0) {
+        if (ctx->data_id != NULL) {
+            s->id = *ctx->data_id;
+        } else if (oai_data_identity(ctx, &s->id, &unavailable) != 0) {
             result = db_failed(unavailable);
             goto cleanup;
         }
         page_key(&s->key, ctx, &s->q);
         if (!s->key.overflow && list_cache_get_page(ctx->cache, s->key.buf, s->key.len, ctx->now,
-                                                    s->snapshot, out, ctx->served)) {
+                                                    s->id.snapshot, out, ctx->served)) {
             metrics_list_cache_hit(1);
             goto cleanup;
         }
         /* No snapshot (too many transactions in progress), nothing kept. */
-        if (!s->key.overflow && s->snapshot[0] != '\0') {
+        if (!s->key.overflow && s->id.snapshot[0] != '\0') {
             s->asked_before = list_cache_ask(ctx->cache, s->key.buf, s->key.len, ctx->now);
             if ((s->copy = evbuffer_new()) == NULL) {
                 result = VERB_FAILED;

@@ -22,6 +22,14 @@
 
 struct evbuffer;
 
+/* Which data a first list page is written from, for list_cache
+ * (list_cache.h): a PostgreSQL snapshot, "" when it identifies nothing,
+ * and the newest datestamp. */
+typedef struct {
+    char snapshot[256];
+    int64_t newest;
+} oai_data_id;
+
 typedef struct {
     const config *cfg;
     db_conn *db;
@@ -29,7 +37,18 @@ typedef struct {
     int64_t now;           /* the responseDate of this response, seconds */
     unsigned long *served; /* out: records or headers in the response */
     list_cache *cache;     /* the worker's first pages and list sizes, or NULL */
+    /* The data's identity, taken once for this request and the others
+     * that arrived with it (dispatch.c, "Requests that arrive together"),
+     * or NULL: a first page then takes it itself. */
+    const oai_data_id *data_id;
 } oai_ctx;
+
+/* Takes the data's identity now: 0, or -1 on database failure
+ * (*unavailable as db_query sets it). */
+int oai_data_identity(const oai_ctx *ctx, oai_data_id *id, int *unavailable);
+/* Whether oai_verb_run would take the data's identity for req: a first
+ * ListRecords or ListIdentifiers page, when there is a list cache. */
+int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req);
 
 typedef enum {
     VERB_DONE = 0,    /* body holds the verb element */

@@ -48,8 +48,8 @@ int worker_start(worker *w, const server_state *st, int index)
     w->cache = list_cache_new();
     if (w->cache == NULL)
         goto fail;
-    w->gets = get_queue_new(w);
-    if (w->gets == NULL)
+    w->queue = req_queue_new(w);
+    if (w->queue == NULL)
         goto fail;
     w->http = http_server_new(w->base, st->listen_fds[own_socket ? index : 0], st->http,
                               dispatch_request, w);
@@ -70,7 +70,7 @@ fail:
     log_error("worker %d: could not start", index);
     if (w->http != NULL)
         http_server_free(w->http);
-    get_queue_free(w->gets);
+    req_queue_free(w->queue);
     list_cache_free(w->cache);
     db_conn_free(w->db);
     if (w->base != NULL)
@@ -125,7 +125,7 @@ void worker_join(worker *w)
     pthread_join(w->thread, NULL);
     if (w->drain_timer != NULL)
         event_free(w->drain_timer);
-    get_queue_free(w->gets);
+    req_queue_free(w->queue);
     http_server_free(w->http);
     list_cache_free(w->cache);
     db_conn_free(w->db);

@@ -47,8 +47,8 @@ typedef struct worker {
     struct event_base *base;
     http_server *http;
     db_conn *db;
-    list_cache *cache;      /* this worker's first pages and list sizes */
-    struct get_queue *gets; /* GetRecord requests waiting for their batch */
+    list_cache *cache;       /* this worker's first pages and list sizes */
+    struct req_queue *queue; /* requests waiting for those arriving with them */
     const server_state *state;
     struct event *drain_timer;
     int drain_ticks;

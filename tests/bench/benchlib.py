@@ -467,9 +467,11 @@ def cmd_report(path):
                                     'p99 unknown (too few responses)' if censored else
                                     '%s ms' % fmt(num(d, k + 'p99_ms'), 1), ok))
         if num(d, 'db_getrecord_ms') is not None:
-            w('  %-44s GetRecord %s ms; first page: list %s ms, count(*) %s ms'
+            w('  %-44s GetRecord %s ms per statement (%s records each);'
               % ('PostgreSQL execution under wrk (mean)', fmt(num(d, 'db_getrecord_ms'), 3),
-                 fmt(num(d, 'db_first_list_ms'), 1), fmt(num(d, 'db_first_count_ms'), 1)))
+                 fmt(num(d, 'db_getrecord_rows'), 1)))
+            w('  %-44s first page: list %s ms, count(*) %s ms'
+              % ('', fmt(num(d, 'db_first_list_ms'), 1), fmt(num(d, 'db_first_count_ms'), 1)))
         # Memory
         mb = lambda k: None if num(d, k) is None else num(d, k) / 1024
         w('%-46s %15s MB' % ('server RSS, idle after start', fmt(mb('rss_idle_kib'))))

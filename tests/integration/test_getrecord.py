@@ -4,13 +4,7 @@ exact round trip of Khmer and other text, xml:lang, XML-illegal characters
 dropped and markup escaped, identifiers with reserved characters."""
 import harness
 
-import os
-import re
-import socket
-import subprocess
-import time
 import unittest
-import urllib.parse
 
 from harness import OAI_NS, oai_id, fmt_time
 
@@ -72,7 +66,7 @@ def setUpModule():
     db.add_record('long-value', values=[('description', 'ក' * 50000 + '<&>' + 'x' * 50000,
                                          'km')])
     db.add_records([dict(local_id=lid, values=[('title', 'Odd id ' + lid, 'en')])
-                    for lid in ODD_IDS + ['NULL']])
+                    for lid in ODD_IDS])
 
 
 def db_values(local_id):
@@ -270,107 +264,6 @@ ELEMENT_ORDER = ['title', 'creator', 'subject', 'description', 'publisher', 'con
 def O(tag):
     return '{%s}%s' % (OAI_NS, tag)
 
-
-
-# GetRecord requests that arrive together are answered with one statement
-# (server/dispatch.c, "GetRecord in batches"): each item of the batch must
-# get exactly the answer it gets alone. (identifier, metadataPrefix):
-BATCH = [
-    (oai_id('khmer-1'), 'oai_dc'),
-    (oai_id('khmer-1'), 'dcterms'),          # the same record twice, in two formats
-    (oai_id('dirty-1'), 'oai_dc'),
-    (oai_id('deleted-1'), 'mods'),           # deleted: a header, whatever the format
-    (oai_id('empty-1'), 'mods'),             # no title: cannotDisseminateFormat
-    (oai_id('empty-1'), 'oai_dc'),
-    (oai_id('no-such-record'), 'oai_dc'),    # idDoesNotExist, among found ones
-    ('oai:elsewhere.example:khmer-1', 'oai_dc'),  # not ours: no database needed
-    (oai_id('khmer-1'), 'no_such_format'),   # cannotDisseminateFormat, no database
-    (oai_id('NULL'), 'oai_dc'),              # the word NULL, not an SQL NULL
-    (oai_id('a"b\\c{d},e f'), 'oai_dc'),    # array-literal syntax: no such id
-    (oai_id('all-elements'), 'marc21'),
-    (oai_id('long-value'), 'oai_dc'),        # ~250 kB
-] + [(oai_id(lid), 'oai_dc') for lid in ODD_IDS]
-
-
-def request_bytes(identifier, prefix):
-    query = urllib.parse.urlencode({'verb': 'GetRecord', 'identifier': identifier,
-                                    'metadataPrefix': prefix})
-    return ('GET /oai?%s HTTP/1.1\r\nHost: x\r\n\r\n' % query).encode()
-
-
-def without_date(body):
-    return re.sub(rb'<responseDate>[^<]*</responseDate>', b'', body)
-
-
-def batch_metrics(srv):
-    text = srv.client().http('GET', '/metrics').body.decode()
-    return [int(re.search(r'^%s (\d+)$' % name, text, re.M).group(1))
-            for name in ('oai_getrecord_batches_total', 'oai_getrecord_batched_total')]
-
-
-class Batches(unittest.TestCase):
-    """One worker, held in the database by a lock while the requests of
-    BATCH arrive on their own connections: when it is released they are
-    all ready at once, and answered together."""
-
-    def hold_records(self, seconds):
-        psql = harness._bash_pg('pg_client', 'psql').stdout.decode().strip()
-        holder = subprocess.Popen(
-            [psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', ENV.db.conninfo, '-c',
-             'BEGIN; LOCK TABLE records IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(%s); COMMIT;'
-             % seconds], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env=dict(os.environ, PGAPPNAME='oai-batch-holder'))
-        deadline = time.monotonic() + 30
-        while ENV.db.value("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
-                           "'oai-batch-holder' AND query LIKE '%pg_sleep%'") != 1:
-            self.assertIsNone(holder.poll(), 'the lock holder ended early')
-            self.assertLess(time.monotonic(), deadline)
-            time.sleep(0.05)
-        return holder
-
-    def test_requests_that_arrive_together_get_their_own_answers(self):
-        srv = ENV.new_server(file_settings={'server.workers': '1'})
-        alone = [srv.client().http('GET', '/oai?' + urllib.parse.urlencode(
-            {'verb': 'GetRecord', 'identifier': i, 'metadataPrefix': p}))
-            for i, p in BATCH]
-        for (ident, prefix), r in zip(BATCH, alone):
-            self.assertEqual(r.status, 200)
-            harness.validate_bytes(r.body)
-        outcome = [b'<GetRecord>' if b'<GetRecord>' in r.body else
-                   re.search(rb'<error code="(\w+)"', r.body).group(1) for r in alone]
-        self.assertEqual(outcome[:13], [
-            b'<GetRecord>', b'<GetRecord>', b'<GetRecord>', b'<GetRecord>',
-            b'cannotDisseminateFormat', b'<GetRecord>', b'idDoesNotExist', b'idDoesNotExist',
-            b'cannotDisseminateFormat', b'<GetRecord>', b'idDoesNotExist', b'<GetRecord>',
-            b'<GetRecord>'])
-        socks = [socket.create_connection(('127.0.0.1', srv.port), timeout=60 * harness.SLOWDOWN)
-                 for _ in range(len(BATCH) + 1)]
-        try:
-            before = batch_metrics(srv)
-            holder = self.hold_records(2 * harness.SLOWDOWN)
-            # The first request holds the worker in the lock's queue; the
-            # others wait on their connections meanwhile.
-            socks[0].sendall(request_bytes(oai_id('khmer-1'), 'oai_dc'))
-            time.sleep(0.3 * harness.SLOWDOWN)
-            for s, (ident, prefix) in zip(socks[1:], BATCH):
-                s.sendall(request_bytes(ident, prefix))
-            self.assertEqual(holder.wait(timeout=60 * harness.SLOWDOWN), 0,
-                             holder.stderr.read())
-            got = [harness.read_responses(s, ['GET'])[0] for s in socks]
-            after = batch_metrics(srv)
-        finally:
-            for s in socks:
-                s.close()
-        for (ident, prefix), one, batched in zip(BATCH, alone, got[1:]):
-            with self.subTest(identifier=ident, metadataPrefix=prefix):
-                self.assertEqual(batched.status, 200)
-                harness.validate_bytes(batched.body)
-                self.assertEqual(without_date(batched.body), without_date(one.body))
-        # Every request was batched; the BATCH ones in one or two batches
-        # (a poll may return the connections in two parts), after the
-        # first one's.
-        self.assertEqual(after[1] - before[1], len(BATCH) + 1)
-        self.assertLessEqual(after[0] - before[0], 3, (before, after))
 
 if __name__ == '__main__':
     harness.main()
