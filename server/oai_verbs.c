@@ -1105,6 +1105,7 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     if (s == NULL)
         return VERB_FAILED;
     s->ctx = *ctx;
+    s->ctx.data_id = NULL; /* the caller's, copied below (s->id) */
     s->with_md = req->verb == VERB_LIST_RECORDS;
     s->from_token = req->resumption_token != NULL;
     /* A page nobody will stream (HEAD, the browser view) is one batch. */
