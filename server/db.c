@@ -333,26 +333,26 @@ int db_split_dc(char *field, dc_value *vals, int max)
     return n;
 }
 
-void db_array_add(struct evbuffer *buf, const char *s)
+int db_array_add(struct evbuffer *buf, const char *s)
 {
     size_t run;
+    int rc;
 
-    evbuffer_add(buf, evbuffer_get_length(buf) == 0 ? "{" : ",", 1);
-    if (s == NULL) {
-        evbuffer_add(buf, "NULL", 4);
-        return;
-    }
-    evbuffer_add(buf, "\"", 1);
+    rc = evbuffer_add(buf, evbuffer_get_length(buf) == 0 ? "{" : ",", 1);
+    if (s == NULL)
+        return rc | evbuffer_add(buf, "NULL", 4);
+    rc |= evbuffer_add(buf, "\"", 1);
     while (*s != '\0') {
         run = strcspn(s, "\"\\");
-        evbuffer_add(buf, s, run);
+        rc |= evbuffer_add(buf, s, run);
         s += run;
         if (*s != '\0') {
-            evbuffer_add(buf, "\\", 1);
-            evbuffer_add(buf, s++, 1);
+            rc |= evbuffer_add(buf, "\\", 1);
+            rc |= evbuffer_add(buf, s++, 1);
         }
     }
-    evbuffer_add(buf, "\"", 1);
+    rc |= evbuffer_add(buf, "\"", 1);
+    return rc != 0 ? -1 : 0;
 }
 
 PGresult *db_query(db_conn *db, db_stmt stmt, int nparams, const char *const *params,

@@ -29,8 +29,8 @@ typedef enum {
     DB_RECORD_EXISTS,
     /* Record rows, see DB_COL_* and DB_COL_ITEM, of several records: ($1
      * local ids, $2 the metadataPrefix of the stored rendering to use for
-     * each, or NULL, $3 its version: text arrays of the same length, see
-     * db_array_add). No row for an identifier that does not exist. */
+     * each, or NULL, $3 its version: array literals of the same length,
+     * see db_array_add). No row for an identifier that does not exist. */
     DB_GET_RECORDS,
     /* The keys of a list page, in harvest order: id, datestamp epoch, one
      * row per record: ($1 after_datestamp epoch, $2 after_id, $3 until
@@ -96,9 +96,10 @@ int db_split_dc(char *field, dc_value *vals, int max);
 /* Appends s as the next element of an array literal in buf, a parameter
  * for a text[] (or integer[]) of a statement: "{" before the first element
  * (buf empty), "," before the others; the caller ends it with "}". s NULL
- * is an SQL NULL; any other text, quoted with its '"' and '\' escaped,
- * is one element whatever characters it has. */
-void db_array_add(struct evbuffer *buf, const char *s);
+ * is an SQL NULL; any other text, quoted with its '"' and '\\' escaped,
+ * is one element whatever characters it has. -1 when out of memory (the
+ * literal is then unusable: an element could be missing). */
+int db_array_add(struct evbuffer *buf, const char *s);
 
 /* No connection is made until the first query. */
 db_conn *db_conn_new(const char *conninfo, int statement_timeout_ms, int connect_timeout_s);

@@ -56,7 +56,7 @@ static void request_done(http_request *req, const outcome *o)
 
 /* Sends body (may be NULL) with the given status and type; records it
  * first: answering hands req back to http.c, which frees it at once when
- * its client has left meanwhile (a queued GetRecord, below). */
+ * its client has left meanwhile (a queued request, below). */
 static void respond(http_request *req, outcome *o, int status, const char *type,
                     struct evbuffer *body)
 {
@@ -167,10 +167,11 @@ static void respond_failure(http_request *req, outcome *o, int status)
  * document to send. o->records counts the records written into out.
  */
 static int produce_parsed(worker *w, const oai_request *oreq, oai_error *err, outcome *o,
-                          struct evbuffer *out, list_stream **stream, const oai_data_id *data_id)
+                          struct evbuffer *out, list_stream **stream, oai_shared_id *shared_id)
 {
     const server_state *st = w->state;
-    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &o->records, w->cache, data_id};
+    oai_ctx ctx = {st->cfg,     w->db,    &st->keys, (int64_t)time(NULL),
+                   &o->records, w->cache, shared_id};
     struct evbuffer *body = evbuffer_new();
     verb_result result = VERB_DONE;
     int status = 200;
@@ -339,7 +340,7 @@ static int stream_start(http_request *req, list_stream *ls, const outcome *o, st
 
 /* Answers a parsed request: whole, or as a stream (which then logs it). */
 static void answer_parsed(http_request *req, worker *w, const oai_request *oreq, oai_error *err,
-                          outcome *o, const oai_data_id *data_id)
+                          outcome *o, oai_shared_id *shared_id)
 {
     struct evbuffer *out = evbuffer_new();
     list_stream *ls = NULL;
@@ -348,7 +349,7 @@ static void answer_parsed(http_request *req, worker *w, const oai_request *oreq,
     int status = 500;
 
     if (out != NULL)
-        status = produce_parsed(w, oreq, err, o, out, head ? NULL : &ls, data_id);
+        status = produce_parsed(w, oreq, err, o, out, head ? NULL : &ls, shared_id);
     if (ls != NULL) { /* a page goes on: status is 200 */
         if (stream_start(req, ls, o, out)) {
             evbuffer_free(out);
@@ -374,9 +375,10 @@ static void answer_parsed(http_request *req, worker *w, const oai_request *oreq,
  * their round trips to PostgreSQL, whose cost (waking the backend, the
  * protocol, the executor's start and end) outweighed a record's lookup:
  * - the GetRecord requests, one statement (oai_get_records);
- * - the first pages, one snapshot of the data (oai_data_identity), against
- *   which the list cache serves a page it holds. Taken after all of them
- *   arrived, it is as recent as each would have taken alone.
+ * - the first pages, one snapshot of the data (oai_shared_id), against
+ *   which the list cache serves a page it holds: taken by the first that
+ *   needs it (its arguments checked), after all of them arrived, so as
+ *   recent as each would have taken alone.
  * A request alone waits for nothing: it is its own batch.
  */
 typedef struct {
@@ -445,23 +447,16 @@ static void answer_gets(worker *w, queued_req *batch, int n)
 /* The first pages among batch[0..n), against one snapshot of the data. */
 static void answer_first_pages(worker *w, queued_req *batch, int n)
 {
-    const server_state *st = w->state;
-    oai_ctx ctx = {st->cfg, w->db, &st->keys, 0, NULL, w->cache, NULL};
-    oai_data_id id;
-    int i, rc = 1, unavailable = 0;
+    oai_shared_id shared;
+    int i;
 
+    memset(&shared, 0, sizeof(shared));
     for (i = 0; i < n; i++) {
         queued_req *g = &batch[i];
         oai_error ok = {OAI_OK, ""};
 
-        if (g->oreq.verb == VERB_GET_RECORD)
-            continue;
-        if (rc == 1)
-            rc = oai_data_identity(&ctx, &id, &unavailable);
-        if (rc == 0)
-            answer_parsed(g->req, w, &g->oreq, &ok, &g->o, &id);
-        else
-            respond_failure(g->req, &g->o, unavailable ? 503 : 500);
+        if (g->oreq.verb != VERB_GET_RECORD)
+            answer_parsed(g->req, w, &g->oreq, &ok, &g->o, &shared);
     }
 }
 
@@ -474,8 +469,9 @@ static void req_queue_run(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
-    /* Taken out of the queue first: a request queued while these are
-     * answered waits for the next turn of the loop. */
+    /* Taken out of the queue first, so that the queue is whole again
+     * whatever answering them does (http.c reads a connection's next
+     * request from the loop, never from within an answer, today). */
     memcpy(batch, q->q, (size_t)n * sizeof(batch[0]));
     q->n = 0;
     answer_gets(q->w, batch, n);

@@ -4,6 +4,7 @@
  */
 #include "oai_verbs.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,15 +54,45 @@ static int64_t parse_i64(const char *s)
     return s != NULL ? strtoll(s, NULL, 10) : 0;
 }
 
+/* Longest local id the database accepts (migration 001's CHECK). */
+#define LOCAL_ID_MAX 256
+
+/* Whether s could be a record's local id: what migration 001's CHECK
+ * allows (the oai-identifier syntax's characters, or %XX escapes; at most
+ * LOCAL_ID_MAX characters). One that cannot is answered without the
+ * database: sent, bytes that are not UTF-8 would fail the statement, and
+ * with it every request answered by the same one (oai_get_records). */
+static int could_be_local_id(const char *s)
+{
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                  "0123456789_.!~*'();/?:@&=+$,-";
+    size_t len = 0;
+
+    while (*s != '\0') {
+        size_t n = 1;
+
+        if (*s == '%' && isxdigit((unsigned char)s[1]) && isxdigit((unsigned char)s[2]))
+            n = 3;
+        else if (strchr(allowed, *s) == NULL)
+            return 0;
+        s += n;
+        len += n;
+        if (len > LOCAL_ID_MAX)
+            return 0;
+    }
+    return len > 0;
+}
+
 /* The local part of "oai:<repository-id>:<local>", or NULL when the
- * identifier does not belong to this repository. */
+ * identifier does not belong to this repository or no record could have
+ * it. */
 static const char *local_part(const oai_ctx *ctx, const char *identifier)
 {
     const char *id = ctx->cfg->repository_id;
     size_t n = strlen(id);
 
     if (strncmp(identifier, "oai:", 4) != 0 || strncmp(identifier + 4, id, n) != 0 ||
-        identifier[4 + n] != ':' || identifier[5 + n] == '\0')
+        identifier[4 + n] != ':' || !could_be_local_id(identifier + 5 + n))
         return NULL;
     return identifier + 5 + n;
 }
@@ -422,9 +453,10 @@ static PGresult *query_records(const oai_ctx *ctx, const char *const *local,
             goto cleanup;
     for (k = 0; k < n; k++) {
         snprintf(version, sizeof(version), "%d", fmt[k] != NULL ? fmt[k]->version : 0);
-        db_array_add(arrays[0], local[k]);
-        db_array_add(arrays[1], fmt[k] != NULL ? fmt[k]->prefix : NULL);
-        db_array_add(arrays[2], version);
+        if (db_array_add(arrays[0], local[k]) != 0 ||
+            db_array_add(arrays[1], fmt[k] != NULL ? fmt[k]->prefix : NULL) != 0 ||
+            db_array_add(arrays[2], version) != 0)
+            goto cleanup;
     }
     for (k = 0; k < 3; k++) {
         if (evbuffer_add(arrays[k], "}", 2) != 0) /* and the NUL */
@@ -733,9 +765,10 @@ static void key_add_i64(cache_key *k, int64_t v)
     key_add(k, s);
 }
 
-/* The snapshot is tagged with the connection's number of reconnections (a
- * new server could reuse a snapshot's numbers). */
-int oai_data_identity(const oai_ctx *ctx, oai_data_id *id, int *unavailable)
+/* The data's identity now: 0, or -1 on database failure (*unavailable as
+ * db_query sets it). The snapshot is tagged with the connection's number
+ * of reconnections (a new server could reuse a snapshot's numbers). */
+static int data_identity(const oai_ctx *ctx, oai_data_id *id, int *unavailable)
 {
     PGresult *res = db_query(ctx->db, DB_SNAPSHOT, 0, NULL, unavailable);
     int n;
@@ -752,6 +785,23 @@ int oai_data_identity(const oai_ctx *ctx, oai_data_id *id, int *unavailable)
     id->newest = PQgetisnull(res, 0, 1) ? EARLIEST_POSSIBLE : parse_i64(PQgetvalue(res, 0, 1));
     PQclear(res);
     return 0;
+}
+
+/* data_identity, or the one taken for the requests that arrived with this
+ * one (ctx->shared_id). */
+static int data_identity_shared(const oai_ctx *ctx, oai_data_id *id, int *unavailable)
+{
+    oai_shared_id *sh = ctx->shared_id;
+
+    if (sh == NULL)
+        return data_identity(ctx, id, unavailable);
+    if (!sh->taken) {
+        sh->taken = 1;
+        sh->failed = data_identity(ctx, &sh->id, &sh->unavailable) != 0;
+    }
+    *id = sh->id;
+    *unavailable = sh->unavailable;
+    return sh->failed ? -1 : 0;
 }
 
 int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req)
@@ -1105,7 +1155,7 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     if (s == NULL)
         return VERB_FAILED;
     s->ctx = *ctx;
-    s->ctx.data_id = NULL; /* the caller's, copied below (s->id) */
+    s->ctx.shared_id = NULL; /* the caller's, copied below (s->id) */
     s->with_md = req->verb == VERB_LIST_RECORDS;
     s->from_token = req->resumption_token != NULL;
     /* A page nobody will stream (HEAD, the browser view) is one batch. */
@@ -1119,9 +1169,7 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     /* A first page: maybe served a moment ago, in this second, from the
      * same data (list_cache.h); else remembered once written. */
     if (!s->from_token && ctx->cache != NULL) {
-        if (ctx->data_id != NULL) {
-            s->id = *ctx->data_id;
-        } else if (oai_data_identity(ctx, &s->id, &unavailable) != 0) {
+        if (data_identity_shared(ctx, &s->id, &unavailable) != 0) {
             result = db_failed(unavailable);
             goto cleanup;
         }

@@ -30,6 +30,17 @@ typedef struct {
     int64_t newest;
 } oai_data_id;
 
+/* The data's identity shared by the first pages that arrived together
+ * (dispatch.c, "Requests that arrive together"): taken by the first of
+ * them that needs it, after its arguments were checked, and reused by the
+ * others. Start it zeroed. */
+typedef struct {
+    int taken;       /* asked for already */
+    int failed;      /* ... and the database failed */
+    int unavailable; /* ... as db_query sets it */
+    oai_data_id id;
+} oai_shared_id;
+
 typedef struct {
     const config *cfg;
     db_conn *db;
@@ -37,15 +48,11 @@ typedef struct {
     int64_t now;           /* the responseDate of this response, seconds */
     unsigned long *served; /* out: records or headers in the response */
     list_cache *cache;     /* the worker's first pages and list sizes, or NULL */
-    /* The data's identity, taken once for this request and the others
-     * that arrived with it (dispatch.c, "Requests that arrive together"),
-     * or NULL: a first page then takes it itself. */
-    const oai_data_id *data_id;
+    /* The data's identity shared with the requests that arrived with
+     * this one, or NULL: a first page then takes its own. */
+    oai_shared_id *shared_id;
 } oai_ctx;
 
-/* Takes the data's identity now: 0, or -1 on database failure
- * (*unavailable as db_query sets it). */
-int oai_data_identity(const oai_ctx *ctx, oai_data_id *id, int *unavailable);
 /* Whether oai_verb_run would take the data's identity for req: a first
  * ListRecords or ListIdentifiers page, when there is a list cache. */
 int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req);
@@ -70,11 +77,12 @@ typedef struct {
 } oai_get_item;
 
 /*
- * Answers n (at most OAI_GET_BATCH_MAX) GetRecord requests with one
- * database statement: each item gets what oai_verb_run would give it
- * alone (its ctx->served aside: item.served instead), from the same
- * snapshot of the data. A database failure fails every item that needed
- * the database.
+ * Answers n GetRecord requests with one database statement per
+ * OAI_GET_BATCH_MAX of them (none for those answered without the
+ * database: an identifier not of this repository or that no record could
+ * have, an unknown format): each item gets what oai_verb_run would give it
+ * alone (its ctx->served aside: item.served instead). A database failure
+ * fails the items of that statement.
  */
 void oai_get_records(const oai_ctx *ctx, oai_get_item *items, int n);
 

@@ -127,6 +127,13 @@ class OutageMidHarvest(OutageBase):
         self.assertEqual(c.oai(verb='Bogus').error_codes(), ['badVerb'])
         self.assertEqual(c.oai(verb='ListRecords', resumptionToken='forged').error_codes(),
                          ['badResumptionToken'])
+        # A first page or GetRecord whose arguments are wrong, whatever the
+        # database (they wait in the worker's queue of requests that
+        # arrive together, which takes no snapshot for them).
+        self.assertEqual(c.oai(verb='ListRecords', metadataPrefix='bogus').error_codes(),
+                         ['cannotDisseminateFormat'])
+        self.assertEqual(c.oai(verb='GetRecord', metadataPrefix='oai_dc',
+                               identifier='oai:elsewhere:1').error_codes(), ['idDoesNotExist'])
         self.assertTrue(ENV.server.alive())
 
         mark = len(ENV.server.log_text())

@@ -36,10 +36,16 @@ GETS = [
      'idDoesNotExist'),
     (dict(identifier=oai_id('tg-khmer'), metadataPrefix='no_such_format'),
      'cannotDisseminateFormat'),
-    # The word NULL is an identifier, not an SQL NULL; array-literal syntax
-    # in an identifier is text.
+    # The word NULL is an identifier, not an SQL NULL; commas and
+    # parentheses in one are text in the array literal.
     (dict(identifier=oai_id('NULL'), metadataPrefix='oai_dc'), 'record'),
+    (dict(identifier=oai_id('tg,(1);x'), metadataPrefix='oai_dc'), 'record'),
+    # Identifiers no record can have, answered without the database: array
+    # syntax, and bytes that are not UTF-8, which would fail the statement
+    # of every request in the batch.
     (dict(identifier=oai_id('a"b\\c{d},e f'), metadataPrefix='oai_dc'), 'idDoesNotExist'),
+    (dict(identifier=oai_id('tg-\udcff'), metadataPrefix='oai_dc'), 'idDoesNotExist'),
+    (dict(identifier=oai_id('x' * 257), metadataPrefix='oai_dc'), 'idDoesNotExist'),
     (dict(identifier=oai_id('tg-long'), metadataPrefix='oai_dc'), 'record'),  # ~100 kB
     (dict(identifier=oai_id('tg-khmer'), metadataPrefix='marc21'), 'record'),
 ]
@@ -56,7 +62,9 @@ FIRST_PAGES = [
 
 def setUpModule():
     global ENV
-    ENV = harness.Env(page_size=PAGE, file_settings={'server.workers': '1'}).start()
+    # One worker; room for 70 connections from one client at once.
+    ENV = harness.Env(page_size=PAGE, file_settings={
+        'server.workers': '1', 'server.max_connections_per_client': '200'}).start()
     ENV.db.add_records([
         dict(local_id='tg-khmer', sets=['tg'],
              values=[('title', 'ព្រះរាជក្រឹត្យ', 'km'), ('title', 'Royal Decree', 'en'),
@@ -67,22 +75,37 @@ def setUpModule():
         dict(local_id='tg-long', values=[('title', 'Long', 'en'),
                                          ('description', 'ក' * 30000, 'km')]),
         dict(local_id='NULL', values=[('title', 'A record called NULL', 'en')]),
+        dict(local_id='tg,(1);x', values=[('title', 'Commas', 'en')]),
     ])
     ENV.sql("INSERT INTO sets (spec, name) VALUES ('tg-empty', 'No records');")
 
 
+def query(args):
+    # An identifier may carry bytes that are not UTF-8 (surrogate escapes).
+    return urllib.parse.urlencode({k: v.encode('utf-8', 'surrogateescape')
+                                   for k, v in args.items()})
+
+
 def url(args):
-    return '/oai?' + urllib.parse.urlencode(args)
+    return '/oai?' + query(args)
 
 
-def request_bytes(args):
-    return ('GET %s HTTP/1.1\r\nHost: x\r\n\r\n' % url(args)).encode()
+def request_bytes(args, method='GET'):
+    if method == 'POST':
+        body = query(args).encode()
+        return ('POST /oai HTTP/1.1\r\nHost: x\r\nContent-Type: '
+                'application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n'
+                % len(body)).encode() + body
+    return ('%s %s HTTP/1.1\r\nHost: x\r\n\r\n' % (method, url(args))).encode()
 
 
 def comparable(body):
-    """The answer without what depends on the second it was given in."""
+    """The answer without what depends on the second it was given in: the
+    responseDate, and a resumption token's text and expiry (its list size
+    and cursor stay)."""
     body = re.sub(rb'<responseDate>[^<]*</responseDate>', b'', body)
-    return re.sub(rb'<resumptionToken[^>]*>[^<]*</resumptionToken>', b'', body)
+    body = re.sub(rb' expirationDate="[^"]*"', b'', body)
+    return re.sub(rb'(<resumptionToken[^>]*>)[^<]*(</resumptionToken>)', rb'\1\2', body)
 
 
 def kind(body):
@@ -118,9 +141,10 @@ class ArriveTogether(unittest.TestCase):
             time.sleep(0.05)
         return holder
 
-    def together(self, requests):
+    def together(self, requests, methods=None):
         """Sends every request at once to a worker held in the database;
         returns their answers and the counters' increase."""
+        methods = methods or ['GET'] * len(requests)
         socks = [socket.create_connection(('127.0.0.1', ENV.server.port),
                                           timeout=60 * harness.SLOWDOWN)
                  for _ in range(len(requests) + 1)]
@@ -132,11 +156,11 @@ class ArriveTogether(unittest.TestCase):
             socks[0].sendall(request_bytes(dict(verb='GetRecord', metadataPrefix='oai_dc',
                                                 identifier=oai_id('tg-khmer'))))
             time.sleep(0.3 * harness.SLOWDOWN)
-            for s, args in zip(socks[1:], requests):
-                s.sendall(request_bytes(args))
+            for s, args, m in zip(socks[1:], requests, methods):
+                s.sendall(request_bytes(args, m))
             err = holder.communicate(timeout=60 * harness.SLOWDOWN)[1]
             self.assertEqual(holder.returncode, 0, err)
-            got = [harness.read_responses(s, ['GET'])[0] for s in socks]
+            got = [harness.read_responses(s, [m])[0] for s, m in zip(socks, ['GET'] + methods)]
             after = counters()
         finally:
             for s in socks:
@@ -171,6 +195,32 @@ class ArriveTogether(unittest.TestCase):
         counted = self.check_alone_and_together(FIRST_PAGES)
         self.assertGreaterEqual(counted['oai_first_page_snapshots_total'], 1)
         self.assertLessEqual(counted['oai_first_page_snapshots_total'], 2, counted)
+
+    def test_head_and_post(self):
+        args = dict(verb='GetRecord', identifier=oai_id('tg-khmer'), metadataPrefix='oai_dc')
+        alone = ENV.client.http('GET', url(args))
+        page = dict(verb='ListRecords', metadataPrefix='oai_dc')
+        alone_page = ENV.client.http('GET', url(page))
+        got, counted = self.together([args, args, page, page], ['HEAD', 'POST', 'HEAD', 'POST'])
+        self.assertEqual(comparable(got[1].body), comparable(alone.body))
+        self.assertEqual(comparable(got[3].body), comparable(alone_page.body))
+        for head, whole in ((got[0], alone), (got[2], alone_page)):
+            self.assertEqual(head.status, 200)
+            self.assertEqual(head.body, b'')
+            self.assertEqual(head.headers['Content-Length'], str(len(whole.body)))
+        self.assertEqual(counted['oai_getrecord_batched_total'], 3)
+        self.assertLessEqual(counted['oai_getrecord_batches_total'], 3, counted)
+
+    def test_more_than_a_batch(self):
+        # 70 at once: the queue answers its first 64 when full, then the
+        # rest.
+        cases = [(dict(verb='GetRecord', metadataPrefix='oai_dc',
+                       identifier=oai_id(['tg-khmer', 'NULL', 'tg-none'][i % 3])),
+                  ['record', 'record', 'idDoesNotExist'][i % 3]) for i in range(70)]
+        counted = self.check_alone_and_together(cases)
+        self.assertEqual(counted['oai_getrecord_batched_total'], len(cases) + 1)
+        self.assertGreaterEqual(counted['oai_getrecord_batches_total'], 3, counted)
+        self.assertLessEqual(counted['oai_getrecord_batches_total'], 5, counted)
 
     def test_both_kinds_together(self):
         cases = [(dict(verb='GetRecord', **args), k) for args, k in GETS] + FIRST_PAGES

@@ -74,7 +74,7 @@ static void test_malformed(void **state)
 
 /* Every element quoted, '"' and '\\' escaped: braces, commas, blanks
  * and the word NULL stay text; only a NULL pointer is SQL NULL. PostgreSQL
- * reads these back in tests/integration/test_getrecord.py (Batches). */
+ * reads such literals in tests/integration/test_together.py. */
 static void test_array(void **state)
 {
     struct evbuffer *buf = evbuffer_new();
@@ -85,7 +85,7 @@ static void test_array(void **state)
     (void)state;
     assert_non_null(buf);
     for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
-        db_array_add(buf, in[i]);
+        assert_int_equal(db_array_add(buf, in[i]), 0);
     len = evbuffer_get_length(buf);
     assert_int_equal(len, sizeof(expect) - 1);
     assert_memory_equal(evbuffer_pullup(buf, -1), expect, len);
