@@ -308,15 +308,18 @@ static int run(server *s)
     if (ev_term == NULL || ev_int == NULL || ev_hup == NULL || event_add(ev_term, NULL) ||
         event_add(ev_int, NULL) || event_add(ev_hup, NULL))
         goto cleanup;
-    if (start_workers(s) != 0)
-        goto cleanup;
-    /* The port as bound (the same as cfg.port, which cannot be 0). */
+    /* Logged before the workers start, so that it comes before anything
+     * they log: a client's request (the sockets are listening already)
+     * could otherwise be answered, and logged, first. The port as bound
+     * (the same as cfg.port, which cannot be 0). */
     log_info("oai-server %s listening on %s port %d with %d worker(s) (%s); base URL %s%s",
-             OAI_VERSION, s->cfg.listen, port, s->n_workers,
-             s->n_workers == 1           ? "one listening socket"
+             OAI_VERSION, s->cfg.listen, port, s->state.n_workers,
+             s->state.n_workers == 1     ? "one listening socket"
              : s->state.n_listen_fds > 1 ? "a listening socket each, SO_REUSEPORT"
                                          : "sharing one listening socket, no SO_REUSEPORT",
              s->cfg.base_url, s->cfg.demo ? " (demo mode)" : "");
+    if (start_workers(s) != 0)
+        goto cleanup;
     close_listeners(s);
     event_base_dispatch(s->base);
     rc = 0;
