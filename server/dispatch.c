@@ -158,6 +158,43 @@ static void respond_failure(http_request *req, outcome *o, int status)
     }
 }
 
+/* The verbs' context for a request of this worker, answered now. */
+static oai_ctx worker_ctx(worker *w, unsigned long *served, oai_shared_id *shared_id)
+{
+    const server_state *st = w->state;
+    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), served, w->cache, shared_id};
+
+    return ctx;
+}
+
+/* The response document for a verb's result, written into out: 200 (the
+ * verb's element from body, or its OAI error), or 503/500 when there is
+ * no document to send. */
+static int write_document(struct evbuffer *out, const oai_ctx *ctx, const oai_request *oreq,
+                          verb_result result, struct evbuffer *body, const oai_error *err,
+                          outcome *o)
+{
+    if (result == VERB_UNAVAILABLE)
+        return 503;
+    if (result == VERB_FAILED)
+        return 500;
+    o->error = err->code;
+    oai_write_response(out, ctx, oreq, body, err);
+    return 200;
+}
+
+/* Sends out, the document write_document made (status 200), or the
+ * failure of that status. */
+static void send_document(http_request *req, outcome *o, int status, struct evbuffer *out)
+{
+    if (status == 200) {
+        negotiate_encoding(req, out);
+        respond(req, o, 200, "text/xml; charset=UTF-8", out);
+    } else {
+        respond_failure(req, o, status);
+    }
+}
+
 /*
  * Runs a parsed OAI request (err is what parsing it left: the verb runs
  * only when that is OAI_OK) and writes the response document into out:
@@ -169,9 +206,7 @@ static void respond_failure(http_request *req, outcome *o, int status)
 static int produce_parsed(worker *w, const oai_request *oreq, oai_error *err, outcome *o,
                           struct evbuffer *out, list_stream **stream, oai_shared_id *shared_id)
 {
-    const server_state *st = w->state;
-    oai_ctx ctx = {st->cfg,     w->db,    &st->keys, (int64_t)time(NULL),
-                   &o->records, w->cache, shared_id};
+    oai_ctx ctx = worker_ctx(w, &o->records, shared_id);
     struct evbuffer *body = evbuffer_new();
     verb_result result = VERB_DONE;
     int status = 200;
@@ -180,16 +215,11 @@ static int produce_parsed(worker *w, const oai_request *oreq, oai_error *err, ou
         return 500;
     if (err->code == OAI_OK)
         result = oai_verb_run(&ctx, oreq, body, err, stream);
-    if (result == VERB_UNAVAILABLE) {
-        status = 503;
-    } else if (result == VERB_FAILED) {
-        status = 500;
-    } else if (stream != NULL && *stream != NULL) {
+    if (stream != NULL && *stream != NULL) { /* VERB_DONE */
         oai_write_response_head(out, &ctx, oreq, NULL);
         evbuffer_add_buffer(out, body);
     } else {
-        o->error = err->code;
-        oai_write_response(out, &ctx, oreq, body, err);
+        status = write_document(out, &ctx, oreq, result, body, err, o);
     }
     evbuffer_free(body);
     return status;
@@ -357,12 +387,7 @@ static void answer_parsed(http_request *req, worker *w, const oai_request *oreq,
         }
         status = 500;
     }
-    if (status == 200) {
-        negotiate_encoding(req, out);
-        respond(req, o, 200, "text/xml; charset=UTF-8", out);
-    } else {
-        respond_failure(req, o, status);
-    }
+    send_document(req, o, status, out);
     if (out != NULL)
         evbuffer_free(out);
 }
@@ -396,20 +421,15 @@ struct req_queue {
 
 /* Sends a queued GetRecord's answer (it->body: its element, or NULL when
  * there was no memory for it). */
-static void answer_get(const oai_ctx *ctx, queued_req *g, oai_get_item *it)
+static void send_get(const oai_ctx *ctx, queued_req *g, oai_get_item *it)
 {
     struct evbuffer *out = it->body != NULL ? evbuffer_new() : NULL;
-    verb_result r = out != NULL ? it->result : VERB_FAILED;
+    int status = 500;
 
-    if (r == VERB_UNAVAILABLE || r == VERB_FAILED) {
-        respond_failure(g->req, &g->o, r == VERB_UNAVAILABLE ? 503 : 500);
-    } else {
-        g->o.error = it->err.code;
-        g->o.records = it->served;
-        oai_write_response(out, ctx, &g->oreq, it->body, &it->err);
-        negotiate_encoding(g->req, out);
-        respond(g->req, &g->o, 200, "text/xml; charset=UTF-8", out);
-    }
+    if (out != NULL)
+        status = write_document(out, ctx, &g->oreq, it->result, it->body, &it->err, &g->o);
+    g->o.records = it->served;
+    send_document(g->req, &g->o, status, out);
     if (out != NULL)
         evbuffer_free(out);
 }
@@ -417,9 +437,8 @@ static void answer_get(const oai_ctx *ctx, queued_req *g, oai_get_item *it)
 /* The GetRecord requests among batch[0..n), with one statement. */
 static void answer_gets(worker *w, queued_req *batch, int n)
 {
-    const server_state *st = w->state;
     unsigned long unused = 0;
-    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), &unused, w->cache, NULL};
+    oai_ctx ctx = worker_ctx(w, &unused, NULL);
     oai_get_item items[OAI_GET_BATCH_MAX];
     queued_req *gets[OAI_GET_BATCH_MAX];
     int i, m = 0;
@@ -438,7 +457,7 @@ static void answer_gets(worker *w, queued_req *batch, int n)
     oai_get_records(&ctx, items, m);
     metrics_get_batch((unsigned long)m);
     for (i = 0; i < m; i++) {
-        answer_get(&ctx, gets[i], &items[i]);
+        send_get(&ctx, gets[i], &items[i]);
         if (items[i].body != NULL)
             evbuffer_free(items[i].body);
     }
@@ -524,9 +543,9 @@ void req_queue_free(req_queue *q)
 }
 
 /* Whether a request waits in the queue for those arriving with it. */
-static int queued(const worker *w, const oai_request *oreq)
+static int queued(worker *w, const oai_request *oreq)
 {
-    oai_ctx ctx = {.cache = w->cache};
+    oai_ctx ctx = worker_ctx(w, NULL, NULL);
 
     return w->queue != NULL &&
            (oreq->verb == VERB_GET_RECORD || oai_wants_data_identity(&ctx, oreq));
