@@ -292,22 +292,28 @@ static int run(server *s)
     limits_from_config(&lim, &s->cfg);
     s->state.http = http_shared_new(&lim);
     s->state.n_workers = count_workers(&s->cfg);
-    if (open_listeners(s, err, sizeof(err)) != 0) {
-        log_error("cannot start: %s", err);
-        goto cleanup;
-    }
-    port = http_socket_port(s->state.listen_fds[0]);
     s->base = event_base_new();
     if (s->state.http == NULL || s->base == NULL) {
         log_error("cannot start: out of memory");
         goto cleanup;
     }
+    /* The signal handlers before the sockets listen: a supervisor (or a
+     * test) that sees the port accept connections may stop the server at
+     * once, and a SIGINT before the handler would kill it with no clean
+     * stop. libevent keeps a signal caught now until the loop runs. */
     ev_term = evsignal_new(s->base, SIGTERM, on_stop_signal, s);
     ev_int = evsignal_new(s->base, SIGINT, on_stop_signal, s);
     ev_hup = evsignal_new(s->base, SIGHUP, on_reload_signal, s);
     if (ev_term == NULL || ev_int == NULL || ev_hup == NULL || event_add(ev_term, NULL) ||
-        event_add(ev_int, NULL) || event_add(ev_hup, NULL))
+        event_add(ev_int, NULL) || event_add(ev_hup, NULL)) {
+        log_error("cannot start: cannot install the signal handlers");
         goto cleanup;
+    }
+    if (open_listeners(s, err, sizeof(err)) != 0) {
+        log_error("cannot start: %s", err);
+        goto cleanup;
+    }
+    port = http_socket_port(s->state.listen_fds[0]);
     /* Logged before the workers start, so that it comes before anything
      * they log: a client's request (the sockets are listening already)
      * could otherwise be answered, and logged, first. The port as bound

@@ -678,12 +678,13 @@ class Server:
             _watchdog.remove('dirs', self.tmpdir)
         return rc, out.decode('utf-8', 'replace')
 
-    def start(self, timeout=SERVER_START_TIMEOUT):
-        """Starts the server and waits until it accepts connections. A port
-        taken meanwhile by another test (ctest -j) is retried on a new one."""
+    def start(self, timeout=SERVER_START_TIMEOUT, poll=0.05):
+        """Starts the server and waits until it accepts connections, trying
+        every `poll` seconds. A port taken meanwhile by another test (ctest
+        -j) is retried on a new one."""
         for attempt in range(3):
             try:
-                return self._start_once(timeout)
+                return self._start_once(timeout, poll)
             except ServerStartError as e:
                 if attempt == 2 or not re.search(r'(?i)in use|bind', str(e)):
                     raise
@@ -705,7 +706,7 @@ class Server:
             self._logf.close()
             self._logf = None
 
-    def _start_once(self, timeout):
+    def _start_once(self, timeout, poll):
         self.write_config()
         self._logf = open(self.log_path, 'wb')
         _track(self)
@@ -723,7 +724,7 @@ class Server:
                 socket.create_connection(('127.0.0.1', self.port), timeout=0.5).close()
                 return self
             except OSError:
-                time.sleep(0.05)
+                time.sleep(poll)
         raise ServerStartError('oai-server did not accept connections on port %d within %.0f s:\n%s'
                                % (self.port, timeout, self.log_text()))
 

@@ -12,6 +12,9 @@ import unittest
 DEAD_DB = 'host=127.0.0.1 port=1 dbname=oai user=postgres connect_timeout=1'
 
 
+STOP_AT_ONCE_ROUNDS = 20
+
+
 def server(**kw):
     return harness.Server(DEAD_DB, **kw)
 
@@ -102,6 +105,19 @@ class Accepted(unittest.TestCase):
             self.assertEqual(s.proc.wait(10), 0, s.log_text())
         finally:
             s.stop()
+
+    def test_signal_as_soon_as_the_port_accepts(self):
+        # A supervisor may stop the server the moment its port accepts
+        # connections: the handlers must be in place by then (the sockets
+        # used to listen before them, and a SIGINT killed the server).
+        for i in range(STOP_AT_ONCE_ROUNDS):
+            s = server()
+            s.start(poll=0.0005)
+            try:
+                s.proc.send_signal(signal.SIGINT if i % 2 else signal.SIGTERM)
+                self.assertEqual(s.proc.wait(10), 0, 'round %d:\n%s' % (i, s.log_text()))
+            finally:
+                s.stop()
 
     def test_port_in_use(self):
         a = server().start()
