@@ -107,6 +107,16 @@
     "q(local_id, prefix, version, item) JOIN records r ON r.local_id = "                           \
     "q.local_id) " RECORD_SELECT("true", "p.prefix", "p.version", ", p.item")
 
+/* The earliest second a transaction committing now may stamp its records
+ * with (Unix time), or NULL: the smallest second of the advisory locks its
+ * writers hold while they commit (migration 006, which explains the
+ * constants). pg_locks is read as it is, not through a snapshot, so a
+ * commit that has begun shows before its records do. */
+#define COMMIT_HORIZON                                                                             \
+    "(SELECT min(l.objid::bigint) FROM pg_locks l WHERE l.locktype = 'advisory' "                  \
+    "AND l.classid = 1329678672 AND l.objsubid = 2 AND l.database = "                              \
+    "(SELECT d.oid FROM pg_database d WHERE d.datname = current_database()))"
+
 static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_IDENTIFY] = "SELECT extract(epoch FROM min(datestamp))::bigint, "
                     "(SELECT local_id FROM records ORDER BY id LIMIT 1) FROM records",
@@ -129,7 +139,7 @@ static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_COUNT_SETS] = "SELECT count(*) FROM sets",
     [DB_PING] = "SELECT 1",
     [DB_SNAPSHOT] = "SELECT pg_current_snapshot()::text, "
-                    "extract(epoch FROM max(datestamp))::bigint FROM records",
+                    "extract(epoch FROM max(datestamp))::bigint, " COMMIT_HORIZON " FROM records",
 };
 
 struct db_conn {

@@ -54,8 +54,10 @@ typedef enum {
     DB_COUNT_SETS,
     /* Health check: one row. */
     DB_PING,
-    /* The data's identity and newest datestamp (list_cache.h): one row,
-     * pg_current_snapshot() as text, max(datestamp) epoch or NULL. */
+    /* The data's identity and newest datestamp (list_cache.h), and the
+     * commit horizon (migration 006): one row, pg_current_snapshot() as
+     * text, max(datestamp) epoch or NULL, the earliest second a commit in
+     * progress may stamp records with (epoch) or NULL when none is. */
     DB_SNAPSHOT,
     DB_N_STATEMENTS
 } db_stmt;

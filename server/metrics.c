@@ -27,7 +27,7 @@ static atomic_ulong records_served;
 static atomic_ulong db_errors;
 static atomic_ulong db_reconnects;
 static atomic_ulong cache_pages, cache_counts;
-static atomic_ulong get_batches, get_batched, first_page_snapshots;
+static atomic_ulong get_batches, get_batched, first_page_snapshots, horizon_holds;
 static atomic_ulong worker_connections[METRICS_MAX_WORKERS];
 static atomic_int workers_shown; /* 1 + the highest worker index started */
 
@@ -73,6 +73,11 @@ void metrics_get_batch(unsigned long n)
 void metrics_first_page_snapshot(void)
 {
     atomic_fetch_add_explicit(&first_page_snapshots, 1, memory_order_relaxed);
+}
+
+void metrics_horizon_hold(void)
+{
+    atomic_fetch_add_explicit(&horizon_holds, 1, memory_order_relaxed);
 }
 
 void metrics_db_error(void)
@@ -209,8 +214,13 @@ void metrics_write(struct evbuffer *out, int open_connections)
                         "# HELP oai_first_page_snapshots_total Snapshot queries for first list "
                         "pages (one for all those that arrived together).\n"
                         "# TYPE oai_first_page_snapshots_total counter\n"
-                        "oai_first_page_snapshots_total %lu\n",
+                        "oai_first_page_snapshots_total %lu\n"
+                        "# HELP oai_commit_horizon_holds_total First list pages whose "
+                        "responseDate was moved back to a commit in progress.\n"
+                        "# TYPE oai_commit_horizon_holds_total counter\n"
+                        "oai_commit_horizon_holds_total %lu\n",
                         get(&records_served), open_connections, get(&db_errors),
                         get(&db_reconnects), get(&cache_pages), get(&cache_counts),
-                        get(&get_batches), get(&get_batched), get(&first_page_snapshots));
+                        get(&get_batches), get(&get_batched), get(&first_page_snapshots),
+                        get(&horizon_holds));
 }

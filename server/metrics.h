@@ -30,6 +30,9 @@ void metrics_get_batch(unsigned long n);
 /* A snapshot of the data taken for first list pages (one for all those
  * that arrived together, dispatch.c). */
 void metrics_first_page_snapshot(void);
+/* A first list page held at the commit horizon (migration 006): its
+ * responseDate moved back to a commit in progress. */
+void metrics_horizon_hold(void);
 
 /* Per worker thread (index 0 .. METRICS_MAX_WORKERS - 1; others are not
  * counted): a worker that started, so that its count is shown even while

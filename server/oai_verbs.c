@@ -783,6 +783,7 @@ static int data_identity(const oai_ctx *ctx, oai_data_id *id, int *unavailable)
     if (n < 0 || (size_t)n >= sizeof(id->snapshot))
         id->snapshot[0] = '\0';
     id->newest = PQgetisnull(res, 0, 1) ? EARLIEST_POSSIBLE : parse_i64(PQgetvalue(res, 0, 1));
+    id->horizon = PQgetisnull(res, 0, 2) ? INT64_MAX : parse_i64(PQgetvalue(res, 0, 2));
     PQclear(res);
     return 0;
 }
@@ -806,8 +807,24 @@ static int data_identity_shared(const oai_ctx *ctx, oai_data_id *id, int *unavai
 
 int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req)
 {
-    return ctx->cache != NULL && req->resumption_token == NULL &&
+    (void)ctx;
+    return req->resumption_token == NULL &&
            (req->verb == VERB_LIST_RECORDS || req->verb == VERB_LIST_IDENTIFIERS);
+}
+
+/* A first page stands for the data up to the commit horizon when that is
+ * earlier than now: its responseDate, from which the harvester's next
+ * incremental harvest starts, and its until (carried by its tokens). The
+ * records of a transaction still committing are stamped at the horizon or
+ * later, so that next harvest gets them (migration 006). */
+static void hold_at_horizon(oai_ctx *ctx, oai_token *q, int64_t horizon)
+{
+    if (horizon >= ctx->now)
+        return;
+    ctx->now = horizon;
+    if (q->until > horizon)
+        q->until = horizon;
+    metrics_horizon_hold();
 }
 
 /* Everything a first page's bytes depend on besides the data and the
@@ -1145,8 +1162,8 @@ static verb_result list_stream_query(list_stream *s, const oai_request *req, oai
     return VERB_DONE;
 }
 
-static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
-                                     struct evbuffer *out, oai_error *err, list_stream **stream)
+static verb_result verb_list_records(oai_ctx *ctx, const oai_request *req, struct evbuffer *out,
+                                     oai_error *err, list_stream **stream)
 {
     list_stream *s = calloc(1, sizeof(*s));
     verb_result result;
@@ -1166,13 +1183,18 @@ static verb_result verb_list_records(const oai_ctx *ctx, const oai_request *req,
     s->fmt = metadata_format_find(s->q.metadata_prefix);
     s->pos_ds = s->q.last_datestamp;
     s->pos_id = s->q.last_id;
-    /* A first page: maybe served a moment ago, in this second, from the
-     * same data (list_cache.h); else remembered once written. */
-    if (!s->from_token && ctx->cache != NULL) {
+    /* A first page: held at the commit horizon; maybe served a moment
+     * ago, in this second, from the same data (list_cache.h); else
+     * remembered once written. */
+    if (!s->from_token) {
         if (data_identity_shared(ctx, &s->id, &unavailable) != 0) {
             result = db_failed(unavailable);
             goto cleanup;
         }
+        hold_at_horizon(ctx, &s->q, s->id.horizon);
+        s->ctx.now = ctx->now;
+    }
+    if (!s->from_token && ctx->cache != NULL) {
         page_key(&s->key, ctx, &s->q);
         if (!s->key.overflow && list_cache_get_page(ctx->cache, s->key.buf, s->key.len, ctx->now,
                                                     s->id.snapshot, out, ctx->served)) {
@@ -1340,7 +1362,7 @@ cleanup:
 /* Dispatch and envelope                                                    */
 /* ------------------------------------------------------------------------ */
 
-verb_result oai_verb_run(const oai_ctx *ctx, const oai_request *req, struct evbuffer *body,
+verb_result oai_verb_run(oai_ctx *ctx, const oai_request *req, struct evbuffer *body,
                          oai_error *err, list_stream **stream)
 {
     if (stream != NULL)

@@ -24,10 +24,13 @@ struct evbuffer;
 
 /* Which data a first list page is written from, for list_cache
  * (list_cache.h): a PostgreSQL snapshot, "" when it identifies nothing,
- * and the newest datestamp. */
+ * and the newest datestamp; and the commit horizon: the earliest second a
+ * transaction committing meanwhile may stamp its records with, INT64_MAX
+ * when none was committing (migration 006). */
 typedef struct {
     char snapshot[256];
     int64_t newest;
+    int64_t horizon;
 } oai_data_id;
 
 /* The data's identity shared by the first pages that arrived together
@@ -45,7 +48,10 @@ typedef struct {
     const config *cfg;
     db_conn *db;
     const token_keys *keys;
-    int64_t now;           /* the responseDate of this response, seconds */
+    /* The responseDate of this response, seconds: the clock when the
+     * request is answered, or, on a first list page, the commit horizon
+     * when that is earlier (oai_verb_run moves it back). */
+    int64_t now;
     unsigned long *served; /* out: records or headers in the response */
     list_cache *cache;     /* the worker's first pages and list sizes, or NULL */
     /* The data's identity shared with the requests that arrived with
@@ -54,7 +60,7 @@ typedef struct {
 } oai_ctx;
 
 /* Whether oai_verb_run would take the data's identity for req: a first
- * ListRecords or ListIdentifiers page, when there is a list cache. */
+ * ListRecords or ListIdentifiers page. */
 int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req);
 
 typedef enum {
@@ -94,8 +100,10 @@ typedef struct list_stream list_stream;
  * is complete. Otherwise a list page of more than one batch
  * (repository.list_batch) may be left open: VERB_DONE with *stream set, body
  * holding the page's beginning, and list_stream_next gives the rest.
+ * A first list page may move ctx->now back (see oai_ctx): write the
+ * envelope with ctx after the verb ran.
  */
-verb_result oai_verb_run(const oai_ctx *ctx, const oai_request *req, struct evbuffer *body,
+verb_result oai_verb_run(oai_ctx *ctx, const oai_request *req, struct evbuffer *body,
                          oai_error *err, list_stream **stream);
 
 /* Appends the page's next batch to out (the first batch was written by

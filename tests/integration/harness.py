@@ -584,6 +584,8 @@ LIST_BATCH = int(os.environ.get('OAI_TEST_LIST_BATCH', '3'))
 
 class Server:
     """The oai-server process, with a config file written for the test."""
+    # Where start() checks that the server accepts connections.
+    connect_to = ('127.0.0.1', socket.AF_INET)
 
     def __init__(self, conninfo, page_size=None, overrides=None, file_settings=None,
                  demo=False, token_secret=None, args=(), base_path='/oai'):
@@ -721,7 +723,9 @@ class Server:
                 raise ServerStartError('oai-server exited with status %s during start-up:\n%s'
                                        % (self.proc.returncode, self.log_text()))
             try:
-                socket.create_connection(('127.0.0.1', self.port), timeout=0.5).close()
+                with socket.socket(self.connect_to[1], socket.SOCK_STREAM) as s:
+                    s.settimeout(0.5)
+                    s.connect((self.connect_to[0], self.port))
                 return self
             except OSError:
                 time.sleep(poll)

@@ -91,6 +91,76 @@ class CommitTime(unittest.TestCase):
                             from_=first.response_date)
         self.assertIn(oai_id('ct-late'), later.identifiers)
 
+    def test_harvest_during_a_slow_commit(self):
+        # A commit that takes seconds (a large import: ~20 s at a million
+        # records) stamps its records when it begins and makes them visible
+        # when it ends. A harvest in between must not report a responseDate
+        # later than those stamps, or the next incremental harvest, which
+        # starts from it, never gets them (migration 006). The commit is made
+        # slow by a deferred trigger that sleeps after the records were
+        # stamped (deferred triggers fire in name order).
+        db = ENV.db
+        db.sql("CREATE FUNCTION test_slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+               "BEGIN\n"
+               "  IF current_setting('test.slow_commit', true) = 'on' THEN\n"
+               "    PERFORM set_config('test.slow_commit', 'done', true);\n"
+               "    PERFORM pg_sleep(3.5);\n"
+               "  END IF;\n"
+               "  RETURN NULL;\n"
+               "END $$;\n"
+               "CREATE CONSTRAINT TRIGGER zz_test_slow_commit AFTER INSERT OR UPDATE ON records\n"
+               "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW\n"
+               "  EXECUTE FUNCTION test_slow_commit();\n")
+        self.addCleanup(db.sql, "DROP TRIGGER zz_test_slow_commit ON records;\n"
+                                "DROP FUNCTION test_slow_commit();\n")
+        ids = ['hz-%02d' % i for i in range(40)]
+        script = ("BEGIN;\n"
+                  "SET LOCAL test.slow_commit = 'on';\n"
+                  "INSERT INTO records (local_id) SELECT 'hz-' || lpad(i::text, 2, '0') "
+                  "FROM generate_series(0, 39) i;\n"
+                  "INSERT INTO record_values SELECT id, 'title', 1, 'Slow ' || local_id, 'en' "
+                  "FROM records WHERE local_id LIKE 'hz-%';\n"
+                  "COMMIT;\n")
+        before = metrics_value('oai_commit_horizon_holds_total')
+        writer = threading.Thread(target=db.sql, args=(script,))
+        writer.start()
+        self.addCleanup(writer.join, 30)
+        deadline = time.monotonic() + 20
+        while not db.column("SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
+                            "AND query LIKE '%COMMIT%'"):
+            self.assertLess(time.monotonic(), deadline, 'the writer never reached its commit')
+            time.sleep(0.05)
+        # Into a later second than the stamps, still within the commit.
+        time.sleep(1.3)
+        first = ENV.oai(verb='ListIdentifiers', metadataPrefix='oai_dc')
+        held = ENV.oai(verb='ListRecords', metadataPrefix='oai_dc', until='2100-01-01')
+        other = ENV.oai(verb='Identify')
+        writer.join(30)
+        self.assertFalse(writer.is_alive())
+        stamps = db.column("SELECT extract(epoch FROM datestamp)::bigint FROM records "
+                           "WHERE local_id LIKE 'hz-%'")
+        self.assertEqual(len(stamps), 40)
+        self.assertNotIn(oai_id('hz-00'), first.identifiers())
+        self.assertLessEqual(harness.parse_time(first.response_date), min(stamps))
+        self.assertLessEqual(harness.parse_time(held.response_date), min(stamps))
+        # Only a first list page is held back: other verbs answer with the clock.
+        self.assertGreater(harness.parse_time(other.response_date), min(stamps))
+        self.assertGreaterEqual(metrics_value('oai_commit_horizon_holds_total'), before + 2)
+        later = ENV.harvest('ListIdentifiers', metadataPrefix='oai_dc',
+                            from_=first.response_date)
+        self.assertTrue(set(oai_id(i) for i in ids) <= set(later.identifiers))
+        # No commit in progress: the clock again.
+        after = ENV.oai(verb='ListIdentifiers', metadataPrefix='oai_dc')
+        self.assertGreaterEqual(harness.parse_time(after.response_date), max(stamps))
+
+
+def metrics_value(name):
+    raw = ENV.client.http('GET', '/metrics')
+    for line in raw.body.decode().splitlines():
+        if line.startswith(name + ' '):
+            return int(line.split()[1])
+    raise AssertionError('%s not in /metrics' % name)
+
 
 if __name__ == '__main__':
     harness.main()

@@ -16,7 +16,6 @@ import harness
 import re
 import signal
 import socket
-import subprocess
 import time
 import unittest
 
@@ -140,41 +139,12 @@ class Balance(unittest.TestCase):
 
 
 class IPv6Server(harness.Server):
-    """Listens on [::1]; the harness's start-up check connects to 127.0.0.1."""
+    """Listens on [::1], where the start-up check connects."""
+    connect_to = ('::1', socket.AF_INET6)
 
     def __init__(self, conninfo, **kw):
         super().__init__(conninfo, **kw)
         self.settings['server']['listen'] = '::1'
-
-    def _start_once(self, timeout):
-        return wait_started(self, '::1', socket.AF_INET6, timeout)
-
-
-def wait_started(srv, host, family, timeout):
-    """Server._start_once, connecting to host instead of 127.0.0.1."""
-    srv.write_config()
-    srv._logf = open(srv.log_path, 'wb')
-    harness._track(srv)
-    if srv not in harness._all_servers:
-        harness._all_servers.append(srv)
-    srv.proc = subprocess.Popen(srv.command(), stdout=srv._logf, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=srv.tmpdir, env=srv.env())
-    harness._watchdog.add('pids', srv.proc.pid)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if srv.proc.poll() is not None:
-            raise harness.ServerStartError('oai-server exited with status %s during start-up:\n%s'
-                                           % (srv.proc.returncode, srv.log_text()))
-        try:
-            s = socket.socket(family, socket.SOCK_STREAM)
-            s.settimeout(0.5)
-            s.connect((host, srv.port))
-            s.close()
-            return srv
-        except OSError:
-            time.sleep(0.05)
-    raise harness.ServerStartError('oai-server did not accept connections within %.0f s:\n%s'
-                                   % (timeout, srv.log_text()))
 
 
 class Ports(unittest.TestCase):
