@@ -60,3 +60,85 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+
+-- A write that takes no lock. A change to a record's values or sets moves
+-- the record's datestamp only when the record row does not carry this
+-- transaction's start second already (001, 004: so that a bulk write
+-- updates each record row once). But that second may be another
+-- transaction's stamp: one that committed a change of the same record
+-- within that second. The change was then not moved at all: no record row
+-- updated, so no commit-time stamp and no horizon lock, and a long
+-- transaction's change became visible under a stamp seconds or minutes old
+-- (it also skipped the wait for a concurrent renderer, docs/data-model.md).
+-- Now the row version must also be this transaction's own.
+
+-- Whether a row version the caller can see was written by this
+-- transaction or one of its subtransactions, from its xmin. Only a
+-- transaction still in progress can have written a visible row version
+-- that is in progress, and its xids are its top-level xid or later ones.
+-- pg_xact_status is asked only below the xmax of a snapshot taken now, so
+-- it never meets an xid "in the future" (an error); at or above it the
+-- xid was still running when that snapshot was taken: this transaction.
+-- VOLATILE: each expression sees a fresh snapshot (a concurrent writer's
+-- commit that made the row visible is then below its xmax).
+CREATE FUNCTION oai_written_here(x xid) RETURNS boolean LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    cur bigint := pg_current_xact_id()::text::bigint;
+    raw bigint := x::text::bigint;
+    ahead bigint := (raw - cur % 4294967296 + 4294967296) % 4294967296;
+BEGIN
+    IF raw < 3 OR ahead >= 2147483648 THEN
+        RETURN false; -- a special xid, or one older than this transaction
+    END IF;
+    IF ahead = 0 OR cur + ahead >= pg_snapshot_xmax(pg_current_snapshot())::text::bigint THEN
+        RETURN true;
+    END IF;
+    RETURN coalesce(pg_xact_status((cur + ahead)::text::xid8) = 'in progress', false);
+END $$;
+
+-- 001's row trigger for updates of values and memberships.
+CREATE OR REPLACE FUNCTION record_child_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    rid bigint;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        rid := OLD.record_id;
+    ELSE
+        rid := NEW.record_id;
+    END IF;
+    UPDATE records SET datestamp = date_trunc('second', now())
+     WHERE id = rid AND (datestamp <> date_trunc('second', now()) OR NOT oai_written_here(xmin));
+    IF TG_OP = 'UPDATE' AND OLD.record_id <> NEW.record_id THEN
+        UPDATE records SET datestamp = date_trunc('second', now())
+         WHERE id = OLD.record_id
+           AND (datestamp <> date_trunc('second', now()) OR NOT oai_written_here(xmin));
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- 004's statement trigger for inserts and deletes.
+CREATE OR REPLACE FUNCTION child_rows_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    bad bigint;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        UPDATE records SET datestamp = date_trunc('second', now())
+         WHERE id IN (SELECT DISTINCT record_id FROM old_rows)
+           AND (datestamp <> date_trunc('second', now()) OR NOT oai_written_here(xmin));
+        RETURN NULL;
+    END IF;
+    WITH ids AS MATERIALIZED (SELECT DISTINCT record_id FROM new_rows),
+         touched AS (UPDATE records r SET datestamp = date_trunc('second', now())
+                       FROM ids WHERE TG_OP = 'INSERT' AND r.id = ids.record_id
+                        AND (r.datestamp <> date_trunc('second', now())
+                             OR NOT oai_written_here(r.xmin)) RETURNING 1)
+    -- (A data-modifying WITH always runs to completion, read or not.)
+    SELECT i.record_id INTO bad FROM ids i LEFT JOIN records r ON r.id = i.record_id
+     WHERE r.id IS NULL LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'insert or update on table "%" violates foreign key to "records"', TG_TABLE_NAME
+            USING ERRCODE = 'foreign_key_violation',
+                  DETAIL = format('Key (record_id)=(%s) is not present in table "records".', bad);
+    END IF;
+    RETURN NULL;
+END $$;

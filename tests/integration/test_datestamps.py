@@ -4,6 +4,8 @@ moves a record's datestamp, tombstones are persistent, and a change becomes
 visible to incremental harvesting at the second it commits."""
 import harness
 
+import os
+import subprocess
 import threading
 import time
 import unittest
@@ -66,6 +68,36 @@ class Triggers(unittest.TestCase):
         self.assertEqual(r.records()[0].find('{%s}metadata' % harness.OAI_NS), None)
         self.assertGreaterEqual(self.epoch('ds-gone'), int(time.time()) - 5)
 
+    def test_own_writes_touch_a_record_once(self):
+        # A record row this transaction wrote, at top level or in a
+        # savepoint (oai-admin imports a file in one), is not updated again
+        # by its values: oai_written_here (migration 006) knows its own
+        # xids; a row another transaction committed is not its own.
+        self.db.add_record('ds-other', values=[('title', 'Other', 'en')])
+        out = self.db.sql(
+            "\\pset format unaligned\n\\pset tuples_only on\n"
+            "BEGIN;\n"
+            "SELECT oai_written_here(xmin) FROM records WHERE local_id = 'ds-other';\n"
+            "INSERT INTO records (local_id) VALUES ('ds-top');\n"
+            "SAVEPOINT a;\n"
+            "INSERT INTO records (local_id) VALUES ('ds-sub');\n"
+            "SAVEPOINT b;\n"
+            "SELECT local_id, oai_written_here(xmin), ctid FROM records "
+            "WHERE local_id IN ('ds-top', 'ds-sub') ORDER BY local_id;\n"
+            "INSERT INTO record_values SELECT id, 'title', 1, 'T', 'en' FROM records "
+            "WHERE local_id IN ('ds-top', 'ds-sub');\n"
+            "RELEASE SAVEPOINT b;\n"
+            "RELEASE SAVEPOINT a;\n"
+            "SELECT local_id, oai_written_here(xmin), ctid FROM records "
+            "WHERE local_id IN ('ds-top', 'ds-sub') ORDER BY local_id;\n"
+            "COMMIT;\n"
+            "SELECT oai_written_here(xmin) FROM records WHERE local_id = 'ds-top';\n")
+        lines = out.split()
+        self.assertEqual(lines[0], 'f')
+        self.assertEqual(lines[1:3], lines[3:5], 'a record row was updated by its own values')
+        self.assertEqual([line.split('|')[1] for line in lines[1:5]], ['t'] * 4)
+        self.assertEqual(lines[5], 'f')
+
 
 class CommitTime(unittest.TestCase):
     def test_long_transaction_is_seen_by_next_incremental_harvest(self):
@@ -113,21 +145,29 @@ class CommitTime(unittest.TestCase):
                "  EXECUTE FUNCTION test_slow_commit();\n")
         self.addCleanup(db.sql, "DROP TRIGGER zz_test_slow_commit ON records;\n"
                                 "DROP FUNCTION test_slow_commit();\n")
-        ids = ['hz-%02d' % i for i in range(40)]
+        ids = ['hc-%02d' % i for i in range(40)]
         script = ("BEGIN;\n"
                   "SET LOCAL test.slow_commit = 'on';\n"
-                  "INSERT INTO records (local_id) SELECT 'hz-' || lpad(i::text, 2, '0') "
+                  "INSERT INTO records (local_id) SELECT 'hc-' || lpad(i::text, 2, '0') "
                   "FROM generate_series(0, 39) i;\n"
                   "INSERT INTO record_values SELECT id, 'title', 1, 'Slow ' || local_id, 'en' "
-                  "FROM records WHERE local_id LIKE 'hz-%';\n"
+                  "FROM records WHERE local_id LIKE 'hc-%';\n"
                   "COMMIT;\n")
         before = metrics_value('oai_commit_horizon_holds_total')
-        writer = threading.Thread(target=db.sql, args=(script,))
+        failed = []
+
+        def write():
+            try:
+                db.sql(script)
+            except RuntimeError as e:
+                failed.append(str(e))
+        writer = threading.Thread(target=write)
         writer.start()
         self.addCleanup(writer.join, 30)
         deadline = time.monotonic() + 20
         while not db.column("SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
                             "AND query LIKE '%COMMIT%'"):
+            self.assertTrue(writer.is_alive(), 'the writer ended early: %s' % failed)
             self.assertLess(time.monotonic(), deadline, 'the writer never reached its commit')
             time.sleep(0.05)
         # Into a later second than the stamps, still within the commit.
@@ -137,10 +177,11 @@ class CommitTime(unittest.TestCase):
         other = ENV.oai(verb='Identify')
         writer.join(30)
         self.assertFalse(writer.is_alive())
+        self.assertEqual(failed, [])
         stamps = db.column("SELECT extract(epoch FROM datestamp)::bigint FROM records "
-                           "WHERE local_id LIKE 'hz-%'")
+                           "WHERE local_id LIKE 'hc-%'")
         self.assertEqual(len(stamps), 40)
-        self.assertNotIn(oai_id('hz-00'), first.identifiers())
+        self.assertNotIn(oai_id('hc-00'), first.identifiers())
         self.assertLessEqual(harness.parse_time(first.response_date), min(stamps))
         self.assertLessEqual(harness.parse_time(held.response_date), min(stamps))
         # Only a first list page is held back: other verbs answer with the clock.
@@ -152,6 +193,50 @@ class CommitTime(unittest.TestCase):
         # No commit in progress: the clock again.
         after = ENV.oai(verb='ListIdentifiers', metadataPrefix='oai_dc')
         self.assertGreaterEqual(harness.parse_time(after.response_date), max(stamps))
+
+    def test_change_to_a_record_another_transaction_just_stamped(self):
+        # A transaction changes a record that another one stamped, and
+        # committed, with the first one's start second. The change must
+        # still move the datestamp to its own commit: that stamp is not its
+        # own, and the change becomes visible seconds later.
+        db = ENV.db
+        db.add_record('hz-edge', values=[('title', 'Edge', 'en')],
+                      datestamp='2020-01-01T00:00:00Z')
+        psql = harness._bash_pg('pg_client', 'psql').stdout.decode().strip()
+        later_writer = subprocess.Popen(
+            [psql, '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', db.conninfo,
+             '-c', 'BEGIN', '-c', 'SELECT pg_sleep(1.5)',
+             '-c', "UPDATE record_values SET value = 'Edge, changed' WHERE record_id = "
+                   "(SELECT id FROM records WHERE local_id = 'hz-edge')",
+             '-c', 'SELECT pg_sleep(2.5)', '-c', 'COMMIT'],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=dict(os.environ, PGAPPNAME='oai-test-later-writer'))
+        self.addCleanup(later_writer.communicate, timeout=60)
+
+        def wait_for(sleep):
+            deadline = time.monotonic() + 30
+            while db.value("SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                           "'oai-test-later-writer' AND query = 'SELECT pg_sleep(%s)'"
+                           % sleep) != 1:
+                self.assertIsNone(later_writer.poll(), 'the writer ended early')
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.02)
+        wait_for('1.5')
+        start = db.value("SELECT extract(epoch FROM date_trunc('second', xact_start))::bigint "
+                         "FROM pg_stat_activity WHERE application_name = 'oai-test-later-writer'")
+        # The other transaction: stamps (explicitly) and commits at once.
+        db.sql("UPDATE records SET datestamp = to_timestamp(%d) WHERE local_id = 'hz-edge'"
+               % start)
+        wait_for('2.5')
+        first = ENV.oai(verb='ListIdentifiers', metadataPrefix='oai_dc')
+        self.assertGreater(harness.parse_time(first.response_date), start)
+        err = later_writer.communicate(timeout=60)[1]
+        self.assertEqual(later_writer.returncode, 0, err)
+        self.assertGreater(db.value("SELECT extract(epoch FROM datestamp)::bigint FROM records "
+                                    "WHERE local_id = 'hz-edge'"), start)
+        later = ENV.harvest('ListIdentifiers', metadataPrefix='oai_dc',
+                            from_=first.response_date)
+        self.assertIn(oai_id('hz-edge'), later.identifiers)
 
 
 def metrics_value(name):
