@@ -1042,3 +1042,18 @@ void config_free(config *c)
     free(c->config_path);
     c->config_path = NULL;
 }
+
+int config_advice(const config *c, char *buf, size_t len)
+{
+    int n = 0;
+
+    buf[0] = '\0';
+    if (c->page_size < 100 || c->page_size > 500) {
+        snprintf(buf, len,
+                 "%s: repository.page_size = %d is outside 100-500, the page size the "
+                 "DRIVER guidelines ask of repositories and BASE's validator checks",
+                 c->config_path != NULL ? c->config_path : "(no file)", c->page_size);
+        n++;
+    }
+    return n;
+}

@@ -96,6 +96,12 @@ int config_set(config *c, const char *section_dot_key, const char *value, char *
  */
 int config_validate(config *c, char *err, size_t err_len);
 
+/* Harvesters' expectations the settings allowed but miss (the server works,
+ * yet validators flag it): page_size outside the DRIVER guidelines' 100-500
+ * records per page, which BASE's validator checks. Writes the advice into
+ * buf ("" when none) and returns how many items it found. */
+int config_advice(const config *c, char *buf, size_t len);
+
 /* The path part of base_url ("/oai"), a pointer into c->base_url, "/" if none. */
 const char *config_base_path(const config *c);
 

@@ -354,6 +354,7 @@ cleanup:
 int main(int argc, char **argv)
 {
     static server s;
+    char advice[512];
     int rc, i;
 
     signal(SIGPIPE, SIG_IGN);
@@ -367,6 +368,8 @@ int main(int argc, char **argv)
         goto out;
     }
     if (s.opt.check_only) {
+        if (config_advice(&s.cfg, advice, sizeof(advice)) > 0)
+            fprintf(stderr, "warning: %s\n", advice);
         printf("%s: settings OK\n", s.opt.config_path ? s.opt.config_path : "(no file)");
         goto out;
     }
@@ -374,6 +377,8 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    if (config_advice(&s.cfg, advice, sizeof(advice)) > 0)
+        log_warn("%s", advice);
     /* Here, before the workers: libxml2 initialises on the main thread.
      * Harvesting works without the HTML view, so a failure only logs. */
     html_view_init();

@@ -71,6 +71,22 @@ class Accepted(unittest.TestCase):
         rc, out = server(args=['--check-config']).run_expect_exit()
         self.assertEqual(rc, 0, out)
 
+    def test_page_size_outside_driver_range_is_warned(self):
+        # Accepted (tests use small pages), but BASE's validator expects
+        # 100-500 records per page (DRIVER guidelines, OAI-NOTES.md).
+        for size, warned in (('99', True), ('100', False), ('200', False), ('500', False),
+                             ('501', True), ('1000', True)):
+            rc, out = server(overrides={'repository.page_size': size},
+                             args=['--check-config']).run_expect_exit()
+            self.assertEqual(rc, 0, out)
+            self.assertEqual('outside 100-500' in out, warned, (size, out))
+        s = server(overrides={'repository.page_size': '7'}).start()
+        try:
+            self.assertEqual(s.client().oai(verb='Bogus').error_codes(), ['badVerb'])
+        finally:
+            self.assertEqual(s.stop(), 0, s.log_tail())
+        self.assertRegex(s.log_text(), r'\[warning\] .*page_size = 7 is outside 100-500')
+
     def test_demo_mode_without_secret(self):
         s = server(demo=True, file_settings={'repository.token_secret': None})
         try:
