@@ -169,16 +169,33 @@ static size_t next_spec(const char **sets, const char **spec)
     return len;
 }
 
+/* Whether another of the record's setSpecs (space-separated in all) is a
+ * descendant of spec, "spec:...": spec is then implied, and a header lists
+ * only the minimum setSpecs (spec 2.6: not institution beside
+ * institution:florida). */
+static int implied_by_another(const char *all, const char *spec, size_t len)
+{
+    const char *other;
+    size_t olen;
+
+    while ((olen = next_spec(&all, &other)) > 0)
+        if (olen > len && other[len] == ':' && memcmp(other, spec, len) == 0)
+            return 1;
+    return 0;
+}
+
 static void write_header(struct evbuffer *out, const oai_ctx *ctx, const PGresult *res, int row)
 {
     int deleted = PQgetvalue(res, row, DB_COL_DELETED)[0] == 't';
-    const char *sets = PQgetvalue(res, row, DB_COL_SETS), *spec;
+    const char *all = PQgetvalue(res, row, DB_COL_SETS), *sets = all, *spec;
     size_t len;
 
     add_str(out, deleted ? "<header status=\"deleted\">" : "<header>");
     add_identifier(out, ctx, PQgetvalue(res, row, DB_COL_LOCAL_ID));
     add_datestamp(out, "datestamp", parse_i64(PQgetvalue(res, row, DB_COL_DATESTAMP)));
     while ((len = next_spec(&sets, &spec)) > 0) {
+        if (implied_by_another(all, spec, len))
+            continue;
         add_str(out, "<setSpec>");
         xml_text(out, spec, len);
         add_str(out, "</setSpec>");

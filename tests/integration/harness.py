@@ -40,6 +40,8 @@ AssertionError with the schema error log, the body and the server's log tail):
   * the third child is <error>s or the element named after the verb;
   * every header datestamp (and earliestDatestamp, expirationDate) is at
     seconds granularity;
+  * every header lists the minimum setSpecs: none twice, none implied by
+    another (spec 2.6);
   * every <oai_dc:dc> carries the oai_dc xsi:schemaLocation pair.
 """
 import atexit
@@ -1255,6 +1257,13 @@ def check_response(raw, params, method, base_url):
     for ds in resp.xpath('//o:header/o:datestamp | //o:Identify/o:earliestDatestamp'):
         assert DATESTAMP_RE.match(ds.text or ''), 'datestamp %r is not at seconds granularity' % (
             ds.text,)
+    for h in resp.xpath('//o:header'):
+        specs = [e.text for e in h.findall('{%s}setSpec' % OAI_NS)]
+        assert len(set(specs)) == len(specs), 'setSpec repeated in a header: %s' % specs
+        for a in specs:
+            for b in specs:
+                assert not b.startswith(a + ':'), (
+                    'header lists %s beside %s, which implies it (spec 2.6)' % (a, b))
     for tok in resp.xpath('//o:resumptionToken[@expirationDate]'):
         assert DATESTAMP_RE.match(tok.get('expirationDate')), tok.get('expirationDate')
     for dc in resp.xpath('//oai_dc:dc'):

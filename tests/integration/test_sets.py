@@ -179,7 +179,9 @@ class SelectiveHarvesting(unittest.TestCase):
         r = self.c.oai(verb='GetRecord', identifier=oai_id('set-interior'),
                        metadataPrefix='oai_dc')
         hd = harness.header_info(r.oai_headers()[0])
-        self.assertEqual(sorted(hd['sets']), ['test:deep', 'test:deep:er:est'])
+        # Stored in test:deep and test:deep:er:est: the first is implied by
+        # the second, and a header lists only the minimum (spec 2.6).
+        self.assertEqual(hd['sets'], ['test:deep:er:est'])
         r = self.c.oai(verb='GetRecord', identifier=oai_id('set-leaf'), metadataPrefix='oai_dc')
         # Only the set it is in, not the implied ancestors (spec 2.6).
         self.assertEqual(harness.header_info(r.oai_headers()[0])['sets'], ['test:deep:er:est'])
