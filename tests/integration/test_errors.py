@@ -377,6 +377,25 @@ class BadResumptionToken(Base):
         r = self.c.oai(verb='ListRecords', resumptionToken='forged', method='POST')
         self.assertError(r, 'badResumptionToken')
 
+    def test_list_sets_with_no_sets_left(self):
+        # The sets after a ListSets token were deleted meanwhile: ListSets
+        # has no noRecordsMatch (spec 4.6), and an empty <ListSets> is not
+        # schema-valid, so the token no longer leads anywhere.
+        specs = ['zzleft%d' % i for i in range(PAGE + 1)]
+        for spec in specs:
+            ENV.db.ensure_set(spec)
+        self.addCleanup(ENV.db.sql, 'DELETE FROM sets WHERE spec LIKE \'zzleft%\'')
+        r = self.c.oai(verb='ListSets')
+        last = None
+        while r.token is not None and r.token.text:
+            last = r.token.text
+            r = self.c.oai(verb='ListSets', resumptionToken=last)
+        final = [e.text for e in r.xpath('//o:set/o:setSpec')]
+        self.assertTrue(final and set(final) <= set(specs), final)
+        ENV.db.sql('DELETE FROM sets WHERE spec LIKE \'zzleft%\'')
+        r = self.check_bad('ListSets', last)
+        self.assertIn('No sets remain', r.root.findtext('{%s}error' % harness.OAI_NS))
+
 
 class CannotDisseminateFormat(Base):
     def test_lists(self):
@@ -526,6 +545,40 @@ class NoRecordsMatch(Base):
 
     def test_set_and_dates(self):
         self.check_none(set='type', until=harness.fmt_time(self.earliest() - 1))
+
+    def test_nothing_left_after_a_token(self):
+        # Every record after a token's position changed after the harvest
+        # began: each moved past the harvest's until (its first
+        # responseDate), into the next incremental harvest. The resumed
+        # list is empty, which the schema cannot express as a page:
+        # noRecordsMatch ends the harvest, the request echoed (spec 3.2).
+        spec = 'leftover'
+        ENV.db.ensure_set(spec)
+        ids = ['left-%d' % i for i in range(PAGE + 1)]
+        for i, local_id in enumerate(ids):
+            ENV.db.add_record(local_id, values=[('title', 'Left %d' % i, 'en')], sets=[spec],
+                              datestamp='2019-06-01T00:00:%02dZ' % i)
+        for verb in ('ListIdentifiers', 'ListRecords'):
+            with self.subTest(verb=verb):
+                ENV.db.sql("UPDATE records SET datestamp = '2019-06-01T00:00:%02dZ' "
+                           "WHERE local_id = '%s'" % (PAGE, ids[-1]))
+                first = self.c.oai(verb=verb, metadataPrefix='oai_dc', set=spec)
+                self.assertEqual(len(first.oai_headers()), PAGE)
+                tok = first.token.text
+                self.assertTrue(tok)
+                # A second later than the first page: past its until.
+                time.sleep(max(0.0, harness.parse_time(first.response_date) + 1.1 - time.time()))
+                ENV.db.sql("UPDATE record_values SET value = value || '.' WHERE record_id = "
+                           "(SELECT id FROM records WHERE local_id = '%s')" % ids[-1])
+                r = self.c.oai(verb=verb, resumptionToken=tok)
+                self.assertError(r, 'noRecordsMatch')
+                self.assertEqual(dict(r.request.attrib), {'verb': verb, 'resumptionToken': tok})
+                self.assertIn('No more records',
+                              r.root.findtext('{%s}error' % harness.OAI_NS))
+                # The record is not lost: the next incremental harvest has it.
+                later = self.c.oai(verb=verb, metadataPrefix='oai_dc', set=spec,
+                                   from_=first.response_date)
+                self.assertIn(oai_id(ids[-1]), later.identifiers())
 
 
 class NoSetHierarchy(Base):
