@@ -42,24 +42,17 @@
     "EXISTS (SELECT 1 FROM record_sets s WHERE s.record_id = r.id AND "                            \
     "(s.spec = " param " OR starts_with(s.spec, " param " || ':')))"
 
-/* A record r the harvest's metadata format can disseminate
- * (metadata_format.requires, the element given as param, NULL for none):
- * deleted records (a header only) and records with a value of that element
- * that has text, i.e. a character above U+0020 (dc_value_has_text). */
-#define FORMAT_OK_(param, fence)                                                                   \
-    "(" param "::text IS NULL OR r.deleted OR EXISTS (SELECT 1 FROM record_values fv "             \
-    "WHERE fv.record_id = r.id AND fv.element = " param " AND fv.value ~ '[^\\x01-\\x20]'" fence   \
-    "))"
-/* For a count, which visits every record: PostgreSQL may hash the values
+/* A record r the harvest's metadata format can disseminate (DB_FORMAT_OK),
+ * for a count, which visits every record: PostgreSQL may hash the values
  * of the element once (a scan of record_values), which is right there. */
-#define FORMAT_OK(param) FORMAT_OK_(param, "")
+#define FORMAT_OK(param) DB_FORMAT_OK(param, "")
 /* For a page, which visits a few hundred records: one index probe each.
  * OFFSET 0 keeps the EXISTS from being turned into a hashed subplan, which
  * the planner chose for a set's batch of 50 (LIMIT 51) from its estimate of
  * the rows the keyset scan yields without the LIMIT: a scan of all of
  * record_values for every batch (650 ms instead of 5 ms at 100,000
  * records). */
-#define FORMAT_OK_PROBE(param) FORMAT_OK_(param, " OFFSET 0")
+#define FORMAT_OK_PROBE(param) DB_FORMAT_OK(param, " OFFSET 0")
 
 /* The keys of a list page: (id, datestamp) of the records after a keyset
  * position, in harvest order. The keyset scan walks records_datestamp_id;

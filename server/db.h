@@ -86,6 +86,17 @@ enum {
     "octet_length(v.value) || ' ' || v.value || E'\\n', '' ORDER BY e.position, v.seq) "           \
     "FROM record_values v JOIN dc_elements e ON e.name = v.element WHERE v.record_id = " id ")"
 
+/* SQL: whether record r (alias "r") can be disseminated in a format
+ * (metadata_format.requires: the element given as param, NULL for none):
+ * deleted records (a header only) and records with a value of that element
+ * that has text, i.e. a character above U+0020 (dc_value_has_text). fence:
+ * SQL appended inside the EXISTS ("" or " OFFSET 0", see db.c). oai-admin
+ * moves datestamps by the same rule (render.c). */
+#define DB_FORMAT_OK(param, fence)                                                                 \
+    "(" param "::text IS NULL OR r.deleted OR EXISTS (SELECT 1 FROM record_values fv "             \
+    "WHERE fv.record_id = r.id AND fv.element = " param " AND fv.value ~ '[^\\x01-\\x20]'" fence   \
+    "))"
+
 typedef struct db_conn db_conn;
 
 /*

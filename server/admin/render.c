@@ -10,7 +10,9 @@
  * NULL xml, so "not available" is stored too.
  *
  * Used by import (in the import's transaction, after the upsert), undelete,
- * and `oai-admin render` (in transactions of RENDER_RANGE record ids).
+ * and `oai-admin render` (in transactions of RENDER_RANGE record ids),
+ * which first moves the datestamps of the records of a format whose
+ * crosswalk changed (format_versions, migration 007).
  */
 #include "admin.h"
 
@@ -290,6 +292,85 @@ static long long render_range(PGconn *db, long long lo, long long hi, bool force
     return n;
 }
 
+/* Runs sql with its parameters; returns its result (PGRES_TUPLES_OK or
+ * PGRES_COMMAND_OK) or NULL after a message. */
+static PGresult *query(PGconn *db, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    fprintf(stderr, "oai-admin: render: %s", PQerrorMessage(db));
+    PQclear(res);
+    return NULL;
+}
+
+/* One format's check of format_versions (migration 007), in the open
+ * transaction: a format whose crosswalk version changed since the
+ * datestamps were last moved for it changed every record available in it
+ * (spec 2.7.1), so their datestamps move now (the commit stamps them, as
+ * any write), and the new version is recorded. A format without a row is
+ * new: its row is added, nothing moves. Returns 0 or -1. */
+static int stamp_format(PGconn *db, const metadata_format *f, bool quiet)
+{
+    char version[16];
+    const char *params[2] = {f->prefix, version};
+    PGresult *res;
+    int was;
+
+    snprintf(version, sizeof(version), "%d", f->version);
+    res = query(db, "SELECT version FROM format_versions WHERE prefix = $1 FOR UPDATE", 1, params);
+    if (res == NULL)
+        return -1;
+    was = PQntuples(res) == 1 ? atoi(PQgetvalue(res, 0, 0)) : 0;
+    PQclear(res);
+    if (was == f->version)
+        return 0;
+    if (was == 0) {
+        res = query(db, "INSERT INTO format_versions (prefix, version) VALUES ($1, $2)", 2, params);
+        PQclear(res);
+        return res != NULL ? 0 : -1;
+    }
+    params[0] = f->requires;
+    res = query(db,
+                "UPDATE records r SET datestamp = date_trunc('second', now()) WHERE NOT r.deleted "
+                "AND " DB_FORMAT_OK("$1", ""),
+                1, params);
+    if (res == NULL)
+        return -1;
+    if (!quiet)
+        fprintf(stderr,
+                "oai-admin: render: %s: crosswalk version %d -> %d: the datestamps of %s records "
+                "moved (harvesters get them again)\n",
+                f->prefix, was, f->version, PQcmdTuples(res));
+    PQclear(res);
+    params[0] = f->prefix;
+    res = query(db, "UPDATE format_versions SET version = $2, changed = now() WHERE prefix = $1", 2,
+                params);
+    PQclear(res);
+    return res != NULL ? 0 : -1;
+}
+
+/* stamp_format for every format, each in a transaction of its own. */
+static int stamp_changed_formats(PGconn *db, bool quiet)
+{
+    size_t i;
+
+    for (i = 0; i < metadata_format_count(); i++) {
+        if (exec_cmd(db, "BEGIN", 0, NULL) < 0)
+            return -1;
+        if (stamp_format(db, metadata_format_at(i), quiet) < 0 ||
+            exec_cmd(db, "COMMIT", 0, NULL) < 0) {
+            PGresult *res = PQexec(db, "ROLLBACK");
+
+            PQclear(res);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int cmd_render(const adm_opts *o, int argc, char **argv)
 {
     PGconn *db;
@@ -305,6 +386,8 @@ int cmd_render(const adm_opts *o, int argc, char **argv)
     }
     if ((db = adm_connect(&o->db)) == NULL)
         return ADM_FAILED;
+    if (stamp_changed_formats(db, o->quiet) < 0)
+        goto cleanup;
     res = PQexec(db, "SELECT coalesce(max(id), 0) FROM records");
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         fprintf(stderr, "oai-admin: render: %s", PQerrorMessage(db));

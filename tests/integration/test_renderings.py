@@ -7,6 +7,7 @@ render store them."""
 import os
 import shutil
 import tempfile
+import time
 import unittest
 
 import harness  # before lxml: it sets the XML catalog
@@ -208,6 +209,57 @@ class StoredRenderings(unittest.TestCase):
         # And each row is its own record's: the harvests are unchanged.
         for p in FORMATS:
             self.assertEqual(harvest_records(p), before[p], p)
+
+    def test_6_crosswalk_change_moves_datestamps(self):
+        # Migration 007 starts from the versions the server disseminates.
+        stored = {r['prefix']: r['version'] for r in ENV.db.query(
+            'SELECT DISTINCT prefix, version FROM record_renderings')}
+        recorded = {r['prefix']: r['version'] for r in ENV.db.query(
+            'SELECT prefix, version FROM format_versions')}
+        self.assertEqual(recorded, stored)
+        self.assertEqual(sorted(recorded), sorted(FORMATS))
+
+        def stamps():
+            return {r['local_id']: r['s'] for r in ENV.db.query(
+                'SELECT local_id, extract(epoch FROM datestamp)::bigint AS s FROM records')}
+        # As if this database had last seen MODS at an older crosswalk: the
+        # upgrade's `oai-admin render` moves the datestamps of the records
+        # available in MODS (not deleted, with a title), and only those.
+        ENV.sql("UPDATE format_versions SET version = version - 1 WHERE prefix = 'mods'")
+        before = stamps()
+        in_mods = set(ENV.db.column(
+            "SELECT local_id FROM records r WHERE NOT deleted AND EXISTS (SELECT 1 FROM "
+            "record_values v WHERE v.record_id = r.id AND v.element = 'title' "
+            "AND v.value ~ '[^\\x01-\\x20]')"))
+        self.assertIn(sample(0), in_mods)
+        self.assertNotIn('render-2', in_mods)
+        t = time.time()
+        time.sleep(1.05 - t % 1)  # a new second: moved stamps are later
+        res = run_admin(ENV.db, 'render')
+        self.assertEqual(res.status, 0, res)
+        self.assertIn('mods: crosswalk version %d -> %d: the datestamps of %d records moved'
+                      % (recorded['mods'] - 1, recorded['mods'], len(in_mods)), res.err)
+        after = stamps()
+        moved = {k for k in after if after[k] != before[k]}
+        self.assertEqual(moved, in_mods)
+        self.assertTrue(all(after[k] > t for k in moved))
+        self.assertEqual(ENV.db.value("SELECT version FROM format_versions WHERE prefix = 'mods'"),
+                         recorded['mods'])
+        # The next incremental harvest has them.
+        since = ENV.harvest('ListIdentifiers', metadataPrefix='mods',
+                            from_=harness.fmt_time(int(t) + 1))
+        self.assertEqual(set(since.identifiers), {harness.oai_id(k) for k in in_mods})
+        # Once: a second run moves nothing.
+        res = run_admin(ENV.db, 'render')
+        self.assertNotIn('crosswalk version', res.err)
+        self.assertEqual(stamps(), after)
+        # A format without a row is new: its row comes back, nothing moves.
+        ENV.sql("DELETE FROM format_versions WHERE prefix = 'dcterms'")
+        res = run_admin(ENV.db, 'render')
+        self.assertNotIn('crosswalk version', res.err)
+        self.assertEqual(stamps(), after)
+        self.assertEqual(ENV.db.value(
+            "SELECT version FROM format_versions WHERE prefix = 'dcterms'"), recorded['dcterms'])
 
 
 if __name__ == '__main__':

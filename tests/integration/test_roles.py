@@ -23,14 +23,16 @@ READER = 'nec_oai'         # a login in oai_reader, as operators create it
 WRITER = 'nec_cataloguer'  # a login in oai_writer
 MIGRATION = os.path.join(harness.SOURCE_DIR, 'sql', 'migrations', '003_roles.sql')
 TABLES = ('sets', 'set_descriptions', 'records', 'dc_elements', 'record_values', 'record_sets',
-          'schema_migrations')
-# What oai_writer may do beyond SELECT (003_roles.sql).
+          'schema_migrations', 'record_renderings', 'format_versions')
+# What oai_writer may do beyond SELECT (003_roles.sql, 005, 007).
 WRITER_GRANTS = {
     'sets': {'INSERT', 'UPDATE'},
     'set_descriptions': {'INSERT', 'UPDATE', 'DELETE'},
     'records': {'INSERT', 'UPDATE'},
     'record_values': {'INSERT', 'UPDATE', 'DELETE'},
     'record_sets': {'INSERT', 'UPDATE', 'DELETE'},
+    'record_renderings': {'INSERT', 'UPDATE', 'DELETE'},
+    'format_versions': {'INSERT', 'UPDATE'},
 }
 WRITES = ('INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER')
 

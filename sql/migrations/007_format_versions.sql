@@ -1,0 +1,28 @@
+-- 007_format_versions: a change of crosswalk moves the datestamps.
+--
+-- A record's datestamp is the time of its last creation, modification or
+-- deletion "for the purpose of selective harvesting" (spec 2.7.1): when a
+-- release changes what a format's crosswalk writes (server/metadata.h,
+-- metadata_format.version), every record available in that format
+-- changed, though no value did, and harvesters that harvest incrementally
+-- must get it again. This table remembers the version of each format the
+-- datestamps were last moved for; `oai-admin render`, which an upgrade
+-- that raises a version requires anyway (docs/operations.md), moves the
+-- datestamps of the records available in a format whose version went up,
+-- then records the new version, in one transaction.
+--
+-- The rows below are the versions of the release that adds this table:
+-- what the repository disseminates already. A format without a row (a new
+-- one) gets its row on the next `oai-admin render` without moving
+-- anything: a harvester of a new format starts with a full harvest.
+
+CREATE TABLE format_versions (
+    prefix  text PRIMARY KEY,
+    version integer NOT NULL CHECK (version > 0),
+    changed timestamptz NOT NULL DEFAULT now()
+);
+
+INSERT INTO format_versions (prefix, version)
+VALUES ('oai_dc', 1), ('dcterms', 2), ('mods', 2), ('marc21', 2);
+
+GRANT INSERT, UPDATE ON format_versions TO oai_writer;
