@@ -230,7 +230,7 @@ static int produce_oai(worker *w, const char *args, size_t len, outcome *o, stru
                        list_stream **stream)
 {
     oai_request oreq;
-    oai_error err = {OAI_OK, ""};
+    oai_error err = {.code = OAI_OK};
     int status;
 
     if (oai_args_parse(args, len, &oreq, &err) == 0)
@@ -472,7 +472,7 @@ static void answer_first_pages(worker *w, queued_req *batch, int n)
     memset(&shared, 0, sizeof(shared));
     for (i = 0; i < n; i++) {
         queued_req *g = &batch[i];
-        oai_error ok = {OAI_OK, ""};
+        oai_error ok = {.code = OAI_OK};
 
         if (g->oreq.verb != VERB_GET_RECORD)
             answer_parsed(g->req, w, &g->oreq, &ok, &g->o, &shared);
@@ -556,7 +556,7 @@ static int queued(worker *w, const oai_request *oreq)
 static void answer_oai(http_request *req, worker *w, const char *args, size_t len, outcome *o)
 {
     oai_request oreq;
-    oai_error err = {OAI_OK, ""};
+    oai_error err = {.code = OAI_OK};
 
     if (oai_args_parse(args, len, &oreq, &err) == 0) {
         o->verb = oreq.verb;

@@ -265,33 +265,46 @@ static const verb_rule *find_verb(const char *in, size_t len, oai_error *err)
 static void set_too_long(enum arg_id id, oai_error *err)
 {
     if (id == ARG_FROM || id == ARG_UNTIL) {
-        oai_error_set(err, OAI_BAD_ARGUMENT, "the argument '%s' is not a valid datestamp (%s)",
+        oai_error_add(err, OAI_BAD_ARGUMENT, "the argument '%s' is not a valid datestamp (%s)",
                       arg_names[id], DATESTAMP_HINT);
         return;
     }
-    oai_error_set(err, OAI_BAD_ARGUMENT,
+    oai_error_add(err, OAI_BAD_ARGUMENT,
                   "the value of the argument '%s' is too long (at most %zu bytes)", arg_names[id],
                   arg_max_len[id]);
 }
 
+/* The arguments of a request as they are collected: decoded values, and
+ * which arguments were given at all (valid or not) and which repeated,
+ * as bits BIT(id). */
+typedef struct {
+    char *vals[ARG_COUNT];
+    unsigned present, repeated;
+} collected;
+
 /* Checks the value of a pair whose key is the legal argument id, and stores
- * its decoded value in vals[id]. */
-static int store_value(const raw_pair *p, enum arg_id id, char *vals[ARG_COUNT], oai_error *err)
+ * its decoded value in c->vals[id]. */
+static int store_value(const raw_pair *p, enum arg_id id, collected *c, oai_error *err)
 {
     const char *name = arg_names[id];
+    char **vals = c->vals;
 
-    if (vals[id] != NULL) {
-        oai_error_set(err, OAI_BAD_ARGUMENT, "the argument '%s' is repeated", name);
+    if (c->present & BIT(id)) {
+        /* Reported once, however many times it comes. */
+        if (!(c->repeated & BIT(id)))
+            oai_error_add(err, OAI_BAD_ARGUMENT, "the argument '%s' is repeated", name);
+        c->repeated |= BIT(id);
         return -1;
     }
+    c->present |= BIT(id);
     if (p->val == NULL) {
-        oai_error_set(err, OAI_BAD_ARGUMENT, "the argument '%s' has no value (expected %s=value)",
+        oai_error_add(err, OAI_BAD_ARGUMENT, "the argument '%s' has no value (expected %s=value)",
                       name, name);
         return -1;
     }
     /* Decoding never yields an empty string from a non-empty one. */
     if (p->val_len == 0) {
-        oai_error_set(err, OAI_BAD_ARGUMENT, "the argument '%s' has an empty value", name);
+        oai_error_add(err, OAI_BAD_ARGUMENT, "the argument '%s' has an empty value", name);
         return -1;
     }
     /* Each decoded byte takes at most 3 input bytes: reject huge values
@@ -302,80 +315,86 @@ static int store_value(const raw_pair *p, enum arg_id id, char *vals[ARG_COUNT],
     }
     vals[id] = oai_url_decode(p->val, p->val_len);
     if (vals[id] == NULL) {
-        oai_error_set(err, OAI_BAD_ARGUMENT,
+        oai_error_add(err, OAI_BAD_ARGUMENT,
                       "the value of the argument '%s' is not correctly %%-encoded "
                       "or contains a NUL byte",
                       name);
         return -1;
     }
     if (strlen(vals[id]) > arg_max_len[id]) {
+        /* Dropped: reported once, not checked again as a value. */
+        free(vals[id]);
+        vals[id] = NULL;
         set_too_long(id, err);
         return -1;
     }
     return 0;
 }
 
-static int store_pair(const raw_pair *p, const verb_rule *rule, char *vals[ARG_COUNT],
-                      oai_error *err)
+/* A pair whose key is known (collect_args counts the unknown ones). */
+static int store_pair(const raw_pair *p, const verb_rule *rule, collected *c, oai_error *err)
 {
     int id = classify_key(p);
 
     if (id == KEY_VERB)
         return 0; /* find_verb() has checked it */
-    if (id == KEY_UNKNOWN) {
-        oai_error_set(err, OAI_BAD_ARGUMENT,
-                      "the request contains an argument not defined by OAI-PMH");
-        return -1;
-    }
     if (!(rule->allowed & BIT(id))) {
-        oai_error_set(err, OAI_BAD_ARGUMENT, "the argument '%s' is not allowed for verb %s",
+        oai_error_add(err, OAI_BAD_ARGUMENT, "the argument '%s' is not allowed for verb %s",
                       arg_names[id], rule->name);
         return -1;
     }
-    return store_value(p, (enum arg_id)id, vals, err);
+    return store_value(p, (enum arg_id)id, c, err);
 }
 
-static int collect_args(const char *in, size_t len, const verb_rule *rule, char *vals[ARG_COUNT],
+/* Every pair, each problem reported (spec 3.6: all errors), except that too
+ * many arguments is reported alone. Returns -1 only for that. */
+static int collect_args(const char *in, size_t len, const verb_rule *rule, collected *c,
                         oai_error *err)
 {
     size_t pos = 0;
     raw_pair p;
+    int unknown = 0;
 
     if (count_pairs(in, len) > OAI_MAX_ARGS) {
-        oai_error_set(err, OAI_BAD_ARGUMENT, "too many arguments (at most %d are accepted)",
+        oai_error_add(err, OAI_BAD_ARGUMENT, "too many arguments (at most %d are accepted)",
                       OAI_MAX_ARGS);
         return -1;
     }
     while (next_pair(in, len, &pos, &p)) {
-        if (store_pair(&p, rule, vals, err) < 0)
-            return -1;
+        /* Unknown arguments are counted in one error: they are not named. */
+        if (classify_key(&p) == KEY_UNKNOWN) {
+            unknown++;
+            continue;
+        }
+        store_pair(&p, rule, c, err);
     }
+    if (unknown > 0)
+        oai_error_add(err, OAI_BAD_ARGUMENT,
+                      unknown == 1 ? "the request contains an argument not defined by OAI-PMH"
+                                   : "the request contains %d arguments not defined by OAI-PMH",
+                      unknown);
     return 0;
 }
 
 /* ---- rules across arguments ---------------------------------------------- */
 
-/* resumptionToken is exclusive; otherwise every required argument is there. */
-static int check_combination(const verb_rule *rule, char *const vals[ARG_COUNT], oai_error *err)
+/* resumptionToken is exclusive; otherwise every required argument is there
+ * (given, valid or not: an invalid one was reported as such). */
+static void check_combination(const verb_rule *rule, const collected *c, oai_error *err)
 {
-    bool exclusive = vals[ARG_RESUMPTION_TOKEN] != NULL;
+    bool exclusive = c->present & BIT(ARG_RESUMPTION_TOKEN);
 
     for (int i = 0; i < ARG_COUNT; i++) {
-        if (exclusive && i != ARG_RESUMPTION_TOKEN && vals[i] != NULL) {
-            oai_error_set(err, OAI_BAD_ARGUMENT,
+        if (exclusive && i != ARG_RESUMPTION_TOKEN && (c->present & BIT(i)))
+            oai_error_add(err, OAI_BAD_ARGUMENT,
                           "resumptionToken is an exclusive argument and cannot be combined "
                           "with '%s'",
                           arg_names[i]);
-            return -1;
-        }
-        if (!exclusive && (rule->required & BIT(i)) && vals[i] == NULL) {
-            oai_error_set(err, OAI_BAD_ARGUMENT,
+        if (!exclusive && (rule->required & BIT(i)) && !(c->present & BIT(i)))
+            oai_error_add(err, OAI_BAD_ARGUMENT,
                           "the required argument '%s' is missing for verb %s", arg_names[i],
                           rule->name);
-            return -1;
-        }
     }
-    return 0;
 }
 
 /* The character class of metadataPrefixType and setSpecType in the OAI-PMH
@@ -420,28 +439,23 @@ static bool is_set_spec(const char *s)
 
 /* A value outside these patterns could never match anything, and the
  * response schema would reject it in the <request> echo. */
-static int check_patterns(char *const vals[ARG_COUNT], oai_error *err)
+static void check_patterns(char *const vals[ARG_COUNT], oai_error *err)
 {
-    if (vals[ARG_METADATA_PREFIX] != NULL && !is_prefix(vals[ARG_METADATA_PREFIX])) {
-        oai_error_set(err, OAI_BAD_ARGUMENT,
+    if (vals[ARG_METADATA_PREFIX] != NULL && !is_prefix(vals[ARG_METADATA_PREFIX]))
+        oai_error_add(err, OAI_BAD_ARGUMENT,
                       "the argument 'metadataPrefix' contains characters other than "
                       "A-Z a-z 0-9 - _ . ! ~ * ' ( )");
-        return -1;
-    }
-    if (vals[ARG_SET] != NULL && !is_set_spec(vals[ARG_SET])) {
-        oai_error_set(err, OAI_BAD_ARGUMENT,
+    if (vals[ARG_SET] != NULL && !is_set_spec(vals[ARG_SET]))
+        oai_error_add(err, OAI_BAD_ARGUMENT,
                       "the argument 'set' is not a valid setSpec (colon-separated, non-empty "
                       "parts of A-Z a-z 0-9 - _ . ! ~ * ' ( ))");
-        return -1;
-    }
-    return 0;
 }
 
 static int parse_bound(char *const vals[ARG_COUNT], enum arg_id id, int64_t *t,
                        oai_granularity *gran, oai_error *err)
 {
     if (datestamp_parse(vals[id], t, gran) < 0) {
-        oai_error_set(err, OAI_BAD_ARGUMENT, "the argument '%s' is not a valid datestamp (%s)",
+        oai_error_add(err, OAI_BAD_ARGUMENT, "the argument '%s' is not a valid datestamp (%s)",
                       arg_names[id], DATESTAMP_HINT);
         return -1;
     }
@@ -456,22 +470,25 @@ static int parse_bound(char *const vals[ARG_COUNT], enum arg_id id, int64_t *t,
 static int check_dates(char *const vals[ARG_COUNT], oai_request *req, oai_error *err)
 {
     oai_granularity from_gran = GRAN_NONE, until_gran = GRAN_NONE;
+    int bad = 0;
 
     if (vals[ARG_FROM] != NULL && parse_bound(vals, ARG_FROM, &req->from_t, &from_gran, err) < 0)
-        return -1;
+        bad = 1;
     if (vals[ARG_UNTIL] != NULL &&
         parse_bound(vals, ARG_UNTIL, &req->until_t, &until_gran, err) < 0)
+        bad = 1;
+    if (bad)
         return -1;
     if (until_gran == GRAN_DAY)
         req->until_t += 86400 - 1;
     if (from_gran != GRAN_NONE && until_gran != GRAN_NONE) {
         /* Spec 3.3.1: "Both arguments must have the same granularity." */
         if (from_gran != until_gran) {
-            oai_error_set(err, OAI_BAD_ARGUMENT, "'from' and 'until' have different granularities");
+            oai_error_add(err, OAI_BAD_ARGUMENT, "'from' and 'until' have different granularities");
             return -1;
         }
         if (req->from_t > req->until_t) {
-            oai_error_set(err, OAI_BAD_ARGUMENT, "'from' is later than 'until'");
+            oai_error_add(err, OAI_BAD_ARGUMENT, "'from' is later than 'until'");
             return -1;
         }
     }
@@ -495,7 +512,7 @@ static void move_values(char *vals[ARG_COUNT], oai_request *req)
 
 int oai_args_parse(const char *input, size_t len, oai_request *req, oai_error *err)
 {
-    char *vals[ARG_COUNT] = {NULL};
+    collected c = {{NULL}, 0, 0};
     oai_request parsed = {0};
     const verb_rule *rule;
     int rc = -1;
@@ -503,24 +520,31 @@ int oai_args_parse(const char *input, size_t len, oai_request *req, oai_error *e
     memset(req, 0, sizeof(*req));
     err->code = OAI_OK;
     err->message[0] = '\0';
+    err->n_more = 0;
     if (input == NULL)
         len = 0;
 
+    /* A bad verb alone: what else is wrong depends on the verb. Otherwise
+     * every problem found is reported (spec 3.6). */
     rule = find_verb(input, len, err);
     if (rule == NULL)
         goto cleanup;
-    if (collect_args(input, len, rule, vals, err) < 0 || check_combination(rule, vals, err) < 0 ||
-        check_patterns(vals, err) < 0 || check_dates(vals, &parsed, err) < 0)
+    if (collect_args(input, len, rule, &c, err) < 0)
+        goto cleanup;
+    check_combination(rule, &c, err);
+    check_patterns(c.vals, err);
+    check_dates(c.vals, &parsed, err);
+    if (err->code != OAI_OK)
         goto cleanup;
 
     parsed.verb = rule->verb;
-    move_values(vals, &parsed);
+    move_values(c.vals, &parsed);
     *req = parsed;
     rc = 0;
 
 cleanup:
     for (int i = 0; i < ARG_COUNT; i++)
-        free(vals[i]);
+        free(c.vals[i]);
     return rc;
 }
 

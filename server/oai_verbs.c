@@ -493,7 +493,7 @@ cleanup:
 
 static void set_unknown_id(const oai_ctx *ctx, oai_error *err)
 {
-    oai_error_set(err, OAI_ID_DOES_NOT_EXIST,
+    oai_error_add(err, OAI_ID_DOES_NOT_EXIST,
                   "No item has this identifier in this repository (identifiers look like "
                   "oai:%s:<local-id>).",
                   ctx->cfg->repository_id);
@@ -607,24 +607,27 @@ void oai_get_records(const oai_ctx *ctx, oai_get_item *items, int n)
     for (; n > OAI_GET_BATCH_MAX; n -= OAI_GET_BATCH_MAX, items += OAI_GET_BATCH_MAX)
         oai_get_records(ctx, items, OAI_GET_BATCH_MAX);
     /* What can be answered without the database is; the rest is asked in
-     * one statement. */
+     * one statement. An unknown format is an error, but the identifier is
+     * still looked up: every error is reported (spec 3.6). */
     for (i = 0; i < n; i++) {
         oai_get_item *it = &items[i];
 
         it->served = 0;
         it->err.code = OAI_OK;
         it->err.message[0] = '\0';
+        it->err.n_more = 0;
         row_of[i] = -1;
         fmt[m] = metadata_format_find(it->req->metadata_prefix);
         local[m] = local_part(ctx, it->req->identifier);
         if (it->body == NULL) {
             it->result = VERB_FAILED;
-        } else if (fmt[m] == NULL) {
-            oai_error_set(&it->err, OAI_CANNOT_DISSEMINATE_FORMAT,
+            continue;
+        }
+        if (fmt[m] == NULL)
+            oai_error_add(&it->err, OAI_CANNOT_DISSEMINATE_FORMAT,
                           "This repository does not disseminate that metadataPrefix; "
                           "ListMetadataFormats lists the formats it does.");
-            it->result = VERB_OAI_ERROR;
-        } else if (local[m] == NULL) {
+        if (local[m] == NULL) {
             set_unknown_id(ctx, &it->err);
             it->result = VERB_OAI_ERROR;
         } else {
@@ -642,11 +645,18 @@ void oai_get_records(const oai_ctx *ctx, oai_get_item *items, int n)
             row_of[asked[item - 1]] = k;
     }
     for (k = 0; k < m; k++) {
-        i = asked[k];
-        if (res == NULL)
-            items[i].result = db_failed(unavailable);
-        else
-            answer_get(ctx, &items[i], fmt[k], res, row_of[i]);
+        oai_get_item *it = &items[asked[k]];
+
+        if (fmt[k] == NULL) {
+            /* With the database down, the format's error is all we know. */
+            if (res != NULL && row_of[asked[k]] < 0)
+                set_unknown_id(ctx, &it->err);
+            it->result = VERB_OAI_ERROR;
+        } else if (res == NULL) {
+            it->result = db_failed(unavailable);
+        } else {
+            answer_get(ctx, it, fmt[k], res, row_of[asked[k]]);
+        }
     }
     PQclear(res);
 }
@@ -675,22 +685,22 @@ static int list_query_from_args(const oai_ctx *ctx, const oai_request *req, oai_
 {
     memset(q, 0, sizeof(*q));
     q->verb = req->verb;
-    if (metadata_format_find(req->metadata_prefix) == NULL) {
-        oai_error_set(err, OAI_CANNOT_DISSEMINATE_FORMAT,
+    /* Both errors when both arise (spec 3.6). */
+    if (metadata_format_find(req->metadata_prefix) == NULL)
+        oai_error_add(err, OAI_CANNOT_DISSEMINATE_FORMAT,
                       "This repository does not disseminate that metadataPrefix; "
                       "ListMetadataFormats lists the formats it does.");
-        return -1;
-    }
     if (req->set != NULL) {
         int sets = has_sets(ctx, unavailable);
 
+        /* With the database down, the format's error is all we know. */
         if (sets < 0)
-            return -2;
-        if (!sets) {
-            oai_error_set(err, OAI_NO_SET_HIERARCHY, "This repository does not support sets.");
-            return -1;
-        }
+            return err->code != OAI_OK ? -1 : -2;
+        if (!sets)
+            oai_error_add(err, OAI_NO_SET_HIERARCHY, "This repository does not support sets.");
     }
+    if (err->code != OAI_OK)
+        return -1;
     q->metadata_prefix = req->metadata_prefix;
     q->set = req->set;
     q->has_from = req->from != NULL;
@@ -1416,7 +1426,8 @@ static void write_request(struct evbuffer *out, const oai_ctx *ctx, const oai_re
                           const oai_error *err)
 {
     int echo = req != NULL && req->verb != VERB_NONE &&
-               (err == NULL || (err->code != OAI_BAD_VERB && err->code != OAI_BAD_ARGUMENT));
+               (err == NULL ||
+                (!oai_error_has(err, OAI_BAD_VERB) && !oai_error_has(err, OAI_BAD_ARGUMENT)));
 
     /* Spec 3.2: on badVerb or badArgument only the base URL is given, so
      * nothing the client sent is echoed back. */
@@ -1464,9 +1475,14 @@ void oai_write_response(struct evbuffer *out, const oai_ctx *ctx, const oai_requ
 {
     oai_write_response_head(out, ctx, req, err);
     if (err != NULL && err->code != OAI_OK) {
-        evbuffer_add_printf(out, "<error code=\"%s\">", oai_error_name(err->code));
-        xml_text_str(out, err->message);
-        add_str(out, "</error>");
+        int i;
+
+        for (i = 0; i < oai_error_count(err); i++) {
+            evbuffer_add_printf(out, "<error code=\"%s\">",
+                                oai_error_name(oai_error_code_at(err, i)));
+            xml_text_str(out, oai_error_message_at(err, i));
+            add_str(out, "</error>");
+        }
     } else if (body != NULL) {
         evbuffer_add_buffer(out, body);
     }

@@ -893,7 +893,16 @@
   <xsl:template name="errors">
     <h1>The request could not be answered</h1>
     <xsl:for-each select="$root/oai:error">
-      <section class="card error" id="error-{@code}">
+      <!-- A response may report several errors (spec 3.6), several of one
+           code: the ids stay unique (error-badArgument, -2, ...). -->
+      <xsl:variable name="same" select="count(preceding-sibling::oai:error[@code = current()/@code])"/>
+      <section class="card error">
+        <xsl:attribute name="id">
+          <xsl:value-of select="concat('error-', @code)"/>
+          <xsl:if test="$same &gt; 0">
+            <xsl:value-of select="concat('-', $same + 1)"/>
+          </xsl:if>
+        </xsl:attribute>
         <h2><code><xsl:value-of select="@code"/></code> — <xsl:call-template
           name="error-title"/></h2>
         <xsl:if test="normalize-space(.)">

@@ -266,12 +266,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(req.verb == verb_id);
         check_success(&req, &err, p, np, stored_pairs);
     } else {
-        size_t n = strnlen(err.message, sizeof(err.message));
+        int count = oai_error_count(&err);
 
-        FUZZ_CHECK(err.code == OAI_BAD_VERB || err.code == OAI_BAD_ARGUMENT);
-        FUZZ_CHECK(n > 0 && n < sizeof(err.message));
-        for (size_t i = 0; i < n; i++)
-            FUZZ_CHECK(err.message[i] >= 0x20 && err.message[i] < 0x7f);
+        /* badVerb alone; otherwise one or more badArgument (spec 3.6). */
+        FUZZ_CHECK(count >= 1 && count <= OAI_MAX_ERRORS);
+        FUZZ_CHECK(err.code != OAI_BAD_VERB || count == 1);
+        for (int k = 0; k < count; k++) {
+            const char *m = oai_error_message_at(&err, k);
+            size_t n = strnlen(m, sizeof(err.message));
+
+            FUZZ_CHECK(oai_error_code_at(&err, k) ==
+                       (err.code == OAI_BAD_VERB ? OAI_BAD_VERB : OAI_BAD_ARGUMENT));
+            FUZZ_CHECK(n > 0 && n < sizeof(err.message));
+            for (size_t i = 0; i < n; i++)
+                FUZZ_CHECK(m[i] >= 0x20 && m[i] < 0x7f);
+        }
         FUZZ_CHECK(request_is_empty(&req));
     }
     oai_request_free(&req);

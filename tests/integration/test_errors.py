@@ -43,7 +43,11 @@ class Base(unittest.TestCase):
         self.c = ENV.client
 
     def assertError(self, resp, code):
-        self.assertEqual(resp.error_codes(), [code], resp.body.decode('utf-8', 'replace')[:1500])
+        # One error, or several of that code (spec 3.6: every problem of
+        # the arguments is its own badArgument).
+        codes = resp.error_codes()
+        self.assertTrue(codes and set(codes) == {code},
+                        '%s != [%s]: %s' % (codes, code, resp.body.decode('utf-8', 'replace')[:1500]))
         err = resp.root.find('{%s}error' % harness.OAI_NS)
         self.assertIsNotNone(err)
         return resp
@@ -116,6 +120,40 @@ class BadVerb(Base):
 
 
 class BadArgument(Base):
+    def test_every_problem_is_reported(self):
+        # Spec 3.6: each problem its own <error>, none of the arguments
+        # echoed (spec 3.2).
+        cases = [
+            ([('verb', 'ListRecords'), ('metadataPrefix', 'oai_dc'), ('from', 'yesterday'),
+              ('until', '2020-13-45'), ('foo', '1'), ('bar', '2')],
+             ['2 arguments not defined by OAI-PMH', "'from' is not a valid datestamp",
+              "'until' is not a valid datestamp"]),
+            ([('verb', 'GetRecord'), ('identifier', 'a'), ('identifier', 'b'),
+              ('identifier', 'c')],
+             ["'identifier' is repeated", "'metadataPrefix' is missing"]),
+            ([('verb', 'ListIdentifiers'), ('resumptionToken', 'x'), ('set', 'a b'),
+              ('metadataPrefix', 'oai_dc')],
+             ["combined with 'metadataPrefix'", "combined with 'set'",
+              "'set' is not a valid setSpec"]),
+            ([('verb', 'ListRecords'), ('metadataPrefix', 'oai dc'), ('set', ':x'),
+              ('identifier', 'y')],
+             ["'identifier' is not allowed", "'metadataPrefix' contains",
+              "'set' is not a valid setSpec"]),
+        ]
+        for pairs, messages in cases:
+            with self.subTest(pairs=pairs):
+                r = self.c.oai_pairs(pairs)
+                self.assertEqual(r.error_codes(), ['badArgument'] * len(messages))
+                self.assertNoRequestAttributes(r)
+                got = [e.text for e in r.root.findall('{%s}error' % harness.OAI_NS)]
+                for want, text in zip(messages, got):
+                    self.assertIn(want, text)
+
+    def test_bad_verb_alone(self):
+        # What else is wrong depends on the verb: a bad verb is reported alone.
+        r = self.c.oai_pairs([('verb', 'Nope'), ('foo', '1'), ('from', 'x')])
+        self.assertEqual(r.error_codes(), ['badVerb'])
+
     def test_illegal_arguments(self):
         ident = oai_id(first_local_id())
         cases = [
@@ -489,10 +527,17 @@ class IdDoesNotExist(Base):
         self.assertIn(r.error_codes(), (['idDoesNotExist'], ['badArgument']))
 
     def test_unknown_identifier_with_unknown_format(self):
-        # Either error is right; both would be better. Must be valid XML.
-        r = self.c.oai(verb='GetRecord', identifier=oai_id('nope'), metadataPrefix='marcxml')
-        self.assertTrue(set(r.error_codes()) <= {'idDoesNotExist', 'cannotDisseminateFormat'})
-        self.assertTrue(r.error_codes())
+        # Spec 3.6: "repositories should report all errors": both, the
+        # format's first (it is checked first), whether the identifier is
+        # looked up (a plausible one) or cannot exist here at all.
+        for ident in (oai_id('nope'), 'oai:elsewhere.example.org:1', oai_id('bad id')):
+            with self.subTest(ident=ident):
+                r = self.c.oai(verb='GetRecord', identifier=ident, metadataPrefix='marcxml')
+                self.assertEqual(r.error_codes(), ['cannotDisseminateFormat', 'idDoesNotExist'])
+        # An item that exists: only the format's error.
+        r = self.c.oai(verb='GetRecord', identifier=oai_id(first_local_id()),
+                       metadataPrefix='marcxml')
+        self.assertEqual(r.error_codes(), ['cannotDisseminateFormat'])
 
 
 class NoRecordsMatch(Base):
@@ -603,6 +648,15 @@ class NoSetHierarchy(Base):
         self.assertEqual(r.error_codes(), [])
         self.assertEqual(r.identifiers(), [oai_id('nosets-1')])
         self.assertEqual(r.oai_headers()[0].findall('{%s}setSpec' % harness.OAI_NS), [])
+
+    def test_unknown_format_and_set(self):
+        # Both errors (spec 3.6), the request echoed.
+        for verb in ('ListIdentifiers', 'ListRecords'):
+            with self.subTest(verb=verb):
+                r = self.c.oai(verb=verb, metadataPrefix='marcxml', set='type')
+                self.assertEqual(r.error_codes(), ['cannotDisseminateFormat', 'noSetHierarchy'])
+                self.assertEcho(r, [('verb', verb), ('metadataPrefix', 'marcxml'),
+                                    ('set', 'type')])
 
     def test_list_sets_bad_token(self):
         r = self.c.oai(verb='ListSets', resumptionToken='forged')

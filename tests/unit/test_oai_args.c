@@ -34,13 +34,18 @@ static void check_request_empty(const oai_request *r, const char *file, int line
 /* Messages are printable ASCII: they must never carry raw request bytes. */
 static void check_message_clean(const oai_error *e, const char *file, int line)
 {
-    size_t n = strnlen(e->message, sizeof(e->message));
+    _assert_true(oai_error_count(e) >= 1 && oai_error_count(e) <= OAI_MAX_ERRORS,
+                 "one to OAI_MAX_ERRORS errors", file, line);
+    for (int k = 0; k < oai_error_count(e); k++) {
+        const char *m = oai_error_message_at(e, k);
+        size_t n = strnlen(m, sizeof(e->message));
 
-    _assert_true(n < sizeof(e->message), "message is NUL-terminated", file, line);
-    _assert_true(n > 0, "message is not empty", file, line);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)e->message[i];
-        _assert_true(c >= 0x20 && c < 0x7f, "message is printable ASCII", file, line);
+        _assert_true(n < sizeof(e->message), "message is NUL-terminated", file, line);
+        _assert_true(n > 0, "message is not empty", file, line);
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)m[i];
+            _assert_true(c >= 0x20 && c < 0x7f, "message is printable ASCII", file, line);
+        }
     }
 }
 
@@ -760,6 +765,67 @@ static void test_garbage(void **state)
     assert_true(outcomes[0] > 20 && outcomes[1] > 20 && outcomes[2] > 20);
 }
 
+/* Spec 3.6: every problem of the arguments, each its own error, in the
+ * order found, at most OAI_MAX_ERRORS. */
+static void test_every_error_reported(void **state)
+{
+    const char *q = "verb=ListRecords&metadataPrefix=oai_dc&from=x&until=2020-02-30";
+    const char *many = "verb=ListRecords&resumptionToken=t&metadataPrefix=a%20b&from=x&until=y"
+                       "&set=:&identifier=1&foo=1";
+    oai_request r;
+    oai_error e;
+
+    (void)state;
+    assert_int_equal(oai_args_parse(q, strlen(q), &r, &e), -1);
+    assert_int_equal(oai_error_count(&e), 2);
+    assert_int_equal(oai_error_code_at(&e, 0), OAI_BAD_ARGUMENT);
+    assert_int_equal(oai_error_code_at(&e, 1), OAI_BAD_ARGUMENT);
+    assert_non_null(strstr(oai_error_message_at(&e, 0), "'from'"));
+    assert_non_null(strstr(oai_error_message_at(&e, 1), "'until'"));
+    check_request_empty(&r, __FILE__, __LINE__);
+
+    assert_int_equal(oai_args_parse(many, strlen(many), &r, &e), -1);
+    assert_int_equal(oai_error_count(&e), OAI_MAX_ERRORS);
+    check_message_clean(&e, __FILE__, __LINE__);
+    check_request_empty(&r, __FILE__, __LINE__);
+
+    /* A repeated argument once, however often it comes. */
+    q = "verb=GetRecord&metadataPrefix=oai_dc&identifier=a&identifier=b&identifier=c";
+    assert_int_equal(oai_args_parse(q, strlen(q), &r, &e), -1);
+    assert_int_equal(oai_error_count(&e), 1);
+    /* A bad verb alone. */
+    q = "verb=Nope&foo=1&from=x";
+    assert_int_equal(oai_args_parse(q, strlen(q), &r, &e), -1);
+    assert_int_equal(oai_error_count(&e), 1);
+    assert_int_equal(e.code, OAI_BAD_VERB);
+}
+
+static void test_error_list(void **state)
+{
+    oai_error e = {OAI_OK, "", 0, {{OAI_OK, ""}}};
+    int i;
+
+    (void)state;
+    assert_int_equal(oai_error_count(&e), 0);
+    assert_false(oai_error_has(&e, OAI_BAD_ARGUMENT));
+    oai_error_add(&e, OAI_CANNOT_DISSEMINATE_FORMAT, "first %d", 1);
+    oai_error_add(&e, OAI_ID_DOES_NOT_EXIST, "second");
+    assert_int_equal(oai_error_count(&e), 2);
+    assert_int_equal(e.code, OAI_CANNOT_DISSEMINATE_FORMAT);
+    assert_string_equal(oai_error_message_at(&e, 0), "first 1");
+    assert_int_equal(oai_error_code_at(&e, 1), OAI_ID_DOES_NOT_EXIST);
+    assert_true(oai_error_has(&e, OAI_ID_DOES_NOT_EXIST));
+    assert_false(oai_error_has(&e, OAI_BAD_VERB));
+    for (i = 0; i < 10; i++)
+        oai_error_add(&e, OAI_BAD_ARGUMENT, "more %d", i);
+    assert_int_equal(oai_error_count(&e), OAI_MAX_ERRORS);
+    assert_string_equal(oai_error_message_at(&e, OAI_MAX_ERRORS - 1), "more 3");
+    /* set: the only error again. */
+    oai_error_set(&e, OAI_BAD_VERB, "alone");
+    assert_int_equal(oai_error_count(&e), 1);
+    assert_string_equal(e.message, "alone");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -785,6 +851,8 @@ int main(void)
         cmocka_unit_test(test_prefix_pattern),
         cmocka_unit_test(test_set_pattern),
         cmocka_unit_test(test_max_args),
+        cmocka_unit_test(test_every_error_reported),
+        cmocka_unit_test(test_error_list),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_failure_leaves_request_empty),
         cmocka_unit_test(test_not_nul_terminated),
