@@ -284,6 +284,19 @@ class ServerView(unittest.TestCase):
                 self.assertIn('What to try', text)
                 self.assertEqual(doc.findtext('.//title').split(':')[0], 'Error')
 
+    def test_several_errors_each_explained(self):
+        # Spec 3.6: all the errors, a card each; ids unique.
+        cases = {
+            'verb=ListRecords&metadataPrefix=oai_dc&from=x&until=y':
+                ['error-badArgument', 'error-badArgument-2'],
+            'verb=GetRecord&metadataPrefix=marc&identifier=oai:elibrary.nec.gov.kh:none':
+                ['error-cannotDisseminateFormat', 'error-idDoesNotExist'],
+        }
+        for qs, ids in cases.items():
+            with self.subTest(qs=qs):
+                doc = self.page(qs)
+                self.assertEqual(doc.xpath('//section[contains(@class, "error")]/@id'), ids)
+
     def test_head_post_and_gzip(self):
         qs = 'verb=ListIdentifiers&metadataPrefix=oai_dc'
         get = self.get(qs)
