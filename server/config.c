@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "log.h"
+#include "utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -84,50 +85,6 @@ static void errf(errbuf *e, const char *fmt, ...)
         e->len = e->cap - 1;
 }
 
-/* Length of the UTF-8 sequence at s (at most n bytes), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-    unsigned long cp;
-    unsigned long min;
-    size_t len;
-
-    if (s[0] < 0x80)
-        return 1;
-    if ((s[0] & 0xE0) == 0xC0) {
-        len = 2, min = 0x80, cp = s[0] & 0x1F;
-    } else if ((s[0] & 0xF0) == 0xE0) {
-        len = 3, min = 0x800, cp = s[0] & 0x0F;
-    } else if ((s[0] & 0xF8) == 0xF0) {
-        len = 4, min = 0x10000, cp = s[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    /* Overlong forms, surrogates and values past Unicode are all invalid. */
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
-static bool utf8_valid(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-
-    for (size_t i = 0; i < n;) {
-        size_t len = utf8_len(p + i, n - i);
-        if (len == 0)
-            return false;
-        i += len;
-    }
-    return true;
-}
-
 /* First control character other than tab, or -1. Such bytes would end up
  * in XML (forbidden there) or in log lines. */
 static int find_control(const char *s, size_t n)
@@ -149,7 +106,8 @@ static void echo_value(char *out, size_t cap, const char *v)
     size_t o = 0;
 
     for (size_t i = 0; i < n && o + 4 < cap;) {
-        size_t len = utf8_len(p + i, n - i);
+        uint32_t cp;
+        size_t len = utf8_decode(p + i, n - i, &cp);
         if (i + (len ? len : 1) > ECHO_MAX) {
             memcpy(out + o, "...", 3);
             o += 3;

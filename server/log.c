@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 #define LINE_MAX_BYTES 4096 /* PIPE_BUF on Linux */
 #define FIELD_MAX 256       /* an access-log field (client address, method, verb) */
 
@@ -143,35 +145,8 @@ static size_t timestamp(char *out, size_t cap)
     return strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 if invalid;
- * *cp receives the code point. */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
-{
-    unsigned long min;
-    size_t len;
-
-    if ((s[0] & 0xE0) == 0xC0)
-        len = 2, min = 0x80, *cp = s[0] & 0x1F;
-    else if ((s[0] & 0xF0) == 0xE0)
-        len = 3, min = 0x800, *cp = s[0] & 0x0F;
-    else if ((s[0] & 0xF8) == 0xF0)
-        len = 4, min = 0x10000, *cp = s[0] & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        *cp = (*cp << 6) | (s[i] & 0x3F);
-    }
-    if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 /* Code points some viewers treat as line breaks: C1 controls (NEL), U+2028/9. */
-static bool breaks_line(unsigned long cp)
+static bool breaks_line(uint32_t cp)
 {
     return (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
 }
@@ -189,8 +164,8 @@ static size_t sanitize(char *out, size_t cap, const char *src, bool no_space)
     size_t o = 0;
 
     for (size_t i = 0; i < n && o < cap;) {
-        unsigned long cp = s[i];
-        size_t len = s[i] < 0x80 ? 1 : utf8_decode(s + i, n - i, &cp);
+        uint32_t cp = s[i];
+        size_t len = utf8_decode(s + i, n - i, &cp);
         if (len == 0 || cp < 0x20 || cp == 0x7F || breaks_line(cp) || (no_space && cp == ' ')) {
             out[o++] = '?';
             i += len ? len : 1;

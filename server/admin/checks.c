@@ -19,6 +19,8 @@
 
 #include <utf8proc.h>
 
+#include "utf8.h"
+
 /* Generated at build time from the iso-codes package (gen_iso639.c). */
 extern const char iso639_codes[][4];
 extern const size_t iso639_count;
@@ -40,38 +42,6 @@ static bool is_digit(char c)
 static bool is_alnum(char c)
 {
     return is_alpha(c) || is_digit(c);
-}
-
-/* Length of the UTF-8 sequence at s (n bytes left) and its code point, or
- * 0 when invalid (overlong, surrogate, beyond U+10FFFF, truncated). */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-    size_t len;
-    uint32_t c, min;
-
-    if (s[0] < 0x80) {
-        *cp = s[0];
-        return 1;
-    }
-    if ((s[0] & 0xE0) == 0xC0)
-        len = 2, min = 0x80, c = s[0] & 0x1F;
-    else if ((s[0] & 0xF0) == 0xE0)
-        len = 3, min = 0x800, c = s[0] & 0x0F;
-    else if ((s[0] & 0xF8) == 0xF0)
-        len = 4, min = 0x10000, c = s[0] & 0x07;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        c = (c << 6) | (s[i] & 0x3F);
-    }
-    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
-        return 0;
-    *cp = c;
-    return len;
 }
 
 /* A copy of s safe to quote in a message: valid UTF-8 without controls,
