@@ -1015,3 +1015,25 @@ int config_advice(const config *c, char *buf, size_t len)
     }
     return n;
 }
+
+int config_load(config *c, const char *path, const char *const *overrides, int n_overrides,
+                char *err, size_t err_len)
+{
+    char key[128];
+
+    config_defaults(c);
+    if (path != NULL && config_load_file(c, path, err, err_len) != 0)
+        return -1;
+    for (int i = 0; i < n_overrides; i++) {
+        const char *eq = strchr(overrides[i], '=');
+
+        if (eq == NULL || (size_t)(eq - overrides[i]) >= sizeof(key)) {
+            snprintf(err, err_len, "-o expects SECTION.KEY=VALUE, got '%s'", overrides[i]);
+            return -1;
+        }
+        snprintf(key, sizeof(key), "%.*s", (int)(eq - overrides[i]), overrides[i]);
+        if (config_set(c, key, eq + 1, err, err_len) != 0)
+            return -1;
+    }
+    return 0;
+}

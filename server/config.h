@@ -87,6 +87,15 @@ int config_set(config *c, const char *section_dot_key, const char *value, char *
                size_t err_len);
 
 /*
+ * The settings of a program: config_defaults, then the file at path (none
+ * when NULL), then the overrides "section.key=value" in order, as both
+ * oai-server and oai-admin take them. Cross-field checks are the caller's
+ * (config_validate). Returns 0, or -1 with the messages in err.
+ */
+int config_load(config *c, const char *path, const char *const *overrides, int n_overrides,
+                char *err, size_t err_len);
+
+/*
  * Checks cross-field rules after everything is loaded: required keys
  * present (base_url, repository_id, admin_email, conninfo, token_secret
  * unless demo), base_url an absolute http(s) URL, repository_id a domain

@@ -148,28 +148,13 @@ static int parse_options(options *opt, int argc, char **argv)
 static int load_settings(config *cfg, const options *opt)
 {
     char err[4096];
-    int i;
 
-    config_defaults(cfg);
-    cfg->demo = opt->demo;
-    if (opt->config_path != NULL && config_load_file(cfg, opt->config_path, err, sizeof(err))) {
+    if (config_load(cfg, opt->config_path, opt->overrides, opt->n_overrides, err, sizeof(err)) !=
+        0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
-    for (i = 0; i < opt->n_overrides; i++) {
-        char key[128];
-        const char *eq = strchr(opt->overrides[i], '=');
-        size_t n = (size_t)(eq - opt->overrides[i]);
-
-        if (n >= sizeof(key))
-            n = sizeof(key) - 1;
-        memcpy(key, opt->overrides[i], n);
-        key[n] = '\0';
-        if (config_set(cfg, key, eq + 1, err, sizeof(err)) != 0) {
-            fprintf(stderr, "%s\n", err);
-            return -1;
-        }
-    }
+    cfg->demo = opt->demo;
     if (config_validate(cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
         return -1;

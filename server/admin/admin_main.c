@@ -154,23 +154,9 @@ static int load_settings(config *cfg, const settings_args *s)
 {
     char err[4096];
 
-    config_defaults(cfg);
-    if (s->config_path && config_load_file(cfg, s->config_path, err, sizeof(err)) != 0) {
-        fprintf(stderr, "%s\n", err);
+    if (config_load(cfg, s->config_path, s->overrides, s->n_overrides, err, sizeof(err)) != 0) {
+        fprintf(stderr, "oai-admin: %s\n", err);
         return -1;
-    }
-    for (int i = 0; i < s->n_overrides; i++) {
-        const char *eq = strchr(s->overrides[i], '=');
-        char key[128];
-        if (eq == NULL || (size_t)(eq - s->overrides[i]) >= sizeof(key)) {
-            fprintf(stderr, "oai-admin: -o expects SECTION.KEY=VALUE, got '%s'\n", s->overrides[i]);
-            return -1;
-        }
-        snprintf(key, sizeof(key), "%.*s", (int)(eq - s->overrides[i]), s->overrides[i]);
-        if (config_set(cfg, key, eq + 1, err, sizeof(err)) != 0) {
-            fprintf(stderr, "%s\n", err);
-            return -1;
-        }
     }
     return 0;
 }
