@@ -132,7 +132,8 @@ static const char *const stmt_sql[DB_N_STATEMENTS] = {
     [DB_COUNT_SETS] = "SELECT count(*) FROM sets",
     [DB_PING] = "SELECT 1",
     [DB_SNAPSHOT] = "SELECT pg_current_snapshot()::text, "
-                    "extract(epoch FROM max(datestamp))::bigint, " COMMIT_HORIZON " FROM records",
+                    "extract(epoch FROM max(datestamp))::bigint, " COMMIT_HORIZON ", "
+                    "extract(epoch FROM clock_timestamp())::bigint FROM records",
 };
 
 struct db_conn {

@@ -57,7 +57,8 @@ typedef enum {
     /* The data's identity and newest datestamp (list_cache.h), and the
      * commit horizon (migration 006): one row, pg_current_snapshot() as
      * text, max(datestamp) epoch or NULL, the earliest second a commit in
-     * progress may stamp records with (epoch) or NULL when none is. */
+     * progress may stamp records with (epoch) or NULL when none is, and the
+     * database's clock (epoch second) when pg_locks was read. */
     DB_SNAPSHOT,
     DB_N_STATEMENTS
 } db_stmt;

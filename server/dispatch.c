@@ -30,7 +30,7 @@ typedef struct {
     struct timespec start; /* when the request was complete */
     int status;
     oai_verb verb;
-    oai_error_code error;
+    unsigned errors; /* the OAI error codes of the response, bits 1 << code */
     unsigned long bytes;
     unsigned long records;
 } outcome;
@@ -48,7 +48,7 @@ static void request_done(http_request *req, const outcome *o)
 {
     double took = elapsed_s(&o->start);
 
-    metrics_request(o->verb, o->status, o->error, took, o->records);
+    metrics_request(o->verb, o->status, o->errors, took, o->records);
     log_access(http_request_client(req), http_request_method(req),
                o->verb != VERB_NONE ? oai_verb_name(o->verb) : "-", o->status, o->bytes,
                took * 1e3);
@@ -162,7 +162,8 @@ static void respond_failure(http_request *req, outcome *o, int status)
 static oai_ctx worker_ctx(worker *w, unsigned long *served, oai_shared_id *shared_id)
 {
     const server_state *st = w->state;
-    oai_ctx ctx = {st->cfg, w->db, &st->keys, (int64_t)time(NULL), served, w->cache, shared_id};
+    int64_t now = (int64_t)time(NULL);
+    oai_ctx ctx = {st->cfg, w->db, &st->keys, now, now, served, w->cache, shared_id};
 
     return ctx;
 }
@@ -178,7 +179,8 @@ static int write_document(struct evbuffer *out, const oai_ctx *ctx, const oai_re
         return 503;
     if (result == VERB_FAILED)
         return 500;
-    o->error = err->code;
+    for (int i = 0; i < oai_error_count(err); i++)
+        o->errors |= 1u << oai_error_code_at(err, i);
     oai_write_response(out, ctx, oreq, body, err);
     return 200;
 }
@@ -667,7 +669,7 @@ void dispatch_request(http_request *req, void *arg)
     worker *w = arg;
     const config *cfg = w->state->cfg;
     const char *path = http_request_path(req), *args = NULL, *asset;
-    outcome o = {.verb = VERB_NONE, .error = OAI_OK};
+    outcome o = {.verb = VERB_NONE, .errors = 0};
     size_t len = 0;
     int status, html;
 

@@ -41,7 +41,7 @@ static size_t status_index(int status)
     return N_STATUS - 1;
 }
 
-void metrics_request(oai_verb verb, int status, oai_error_code error, double seconds,
+void metrics_request(oai_verb verb, int status, unsigned errors, double seconds,
                      unsigned long records)
 {
     size_t b = 0;
@@ -49,8 +49,9 @@ void metrics_request(oai_verb verb, int status, oai_error_code error, double sec
     if ((unsigned)verb >= N_VERBS)
         verb = VERB_NONE;
     atomic_fetch_add_explicit(&requests[verb][status_index(status)], 1, memory_order_relaxed);
-    if (error != OAI_OK && (unsigned)error < N_ERRORS)
-        atomic_fetch_add_explicit(&oai_errors[error], 1, memory_order_relaxed);
+    for (unsigned e = 1; e < N_ERRORS; e++)
+        if (errors & (1u << e))
+            atomic_fetch_add_explicit(&oai_errors[e], 1, memory_order_relaxed);
     while (b < N_BUCKETS && seconds > buckets[b])
         b++;
     atomic_fetch_add_explicit(&latency_count[b], 1, memory_order_relaxed);

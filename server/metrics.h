@@ -14,9 +14,10 @@
 struct evbuffer;
 
 /* One finished request: its verb (VERB_NONE when it had none or was not an
- * OAI request), HTTP status, OAI error (OAI_OK if none), duration, and the
- * number of records/headers it served. */
-void metrics_request(oai_verb verb, int status, oai_error_code error, double seconds,
+ * OAI request), HTTP status, the OAI error codes of its response (bits
+ * 1 << code, 0 if none: a response counts once for each code it holds),
+ * duration, and the number of records/headers it served. */
+void metrics_request(oai_verb verb, int status, unsigned errors, double seconds,
                      unsigned long records);
 
 /* A query that failed, and a successful reconnection. */

@@ -280,6 +280,7 @@ static void set_too_long(enum arg_id id, oai_error *err)
 typedef struct {
     char *vals[ARG_COUNT];
     unsigned present, repeated;
+    unsigned refused; /* arguments not allowed for the verb, reported */
 } collected;
 
 /* Checks the value of a pair whose key is the legal argument id, and stores
@@ -339,8 +340,11 @@ static int store_pair(const raw_pair *p, const verb_rule *rule, collected *c, oa
     if (id == KEY_VERB)
         return 0; /* find_verb() has checked it */
     if (!(rule->allowed & BIT(id))) {
-        oai_error_add(err, OAI_BAD_ARGUMENT, "the argument '%s' is not allowed for verb %s",
-                      arg_names[id], rule->name);
+        /* Reported once, however many times it comes. */
+        if (!(c->refused & BIT(id)))
+            oai_error_add(err, OAI_BAD_ARGUMENT, "the argument '%s' is not allowed for verb %s",
+                          arg_names[id], rule->name);
+        c->refused |= BIT(id);
         return -1;
     }
     return store_value(p, (enum arg_id)id, c, err);
@@ -512,7 +516,7 @@ static void move_values(char *vals[ARG_COUNT], oai_request *req)
 
 int oai_args_parse(const char *input, size_t len, oai_request *req, oai_error *err)
 {
-    collected c = {{NULL}, 0, 0};
+    collected c = {{NULL}, 0, 0, 0};
     oai_request parsed = {0};
     const verb_rule *rule;
     int rc = -1;

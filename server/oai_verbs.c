@@ -810,7 +810,15 @@ static int data_identity(const oai_ctx *ctx, oai_data_id *id, int *unavailable)
     if (n < 0 || (size_t)n >= sizeof(id->snapshot))
         id->snapshot[0] = '\0';
     id->newest = PQgetisnull(res, 0, 1) ? EARLIEST_POSSIBLE : parse_i64(PQgetvalue(res, 0, 1));
-    id->horizon = PQgetisnull(res, 0, 2) ? INT64_MAX : parse_i64(PQgetvalue(res, 0, 2));
+    /* A page stands for no later second than the database's clock when
+     * pg_locks was read: a writer that locks after that stamps that second
+     * or later. (A page answered later with this identity, one of those
+     * that arrived together, or a server clock ahead of the database's,
+     * would otherwise stand for seconds nobody looked at.) */
+    id->horizon = parse_i64(PQgetvalue(res, 0, 3));
+    id->committing = !PQgetisnull(res, 0, 2);
+    if (id->committing && parse_i64(PQgetvalue(res, 0, 2)) < id->horizon)
+        id->horizon = parse_i64(PQgetvalue(res, 0, 2));
     PQclear(res);
     return 0;
 }
@@ -844,14 +852,15 @@ int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req)
  * incremental harvest starts, and its until (carried by its tokens). The
  * records of a transaction still committing are stamped at the horizon or
  * later, so that next harvest gets them (migration 006). */
-static void hold_at_horizon(oai_ctx *ctx, oai_token *q, int64_t horizon)
+static void hold_at_horizon(oai_ctx *ctx, oai_token *q, const oai_data_id *id)
 {
-    if (horizon >= ctx->now)
+    if (id->horizon >= ctx->now)
         return;
-    ctx->now = horizon;
-    if (q->until > horizon)
-        q->until = horizon;
-    metrics_horizon_hold();
+    ctx->now = id->horizon;
+    if (q->until > id->horizon)
+        q->until = id->horizon;
+    if (id->committing)
+        metrics_horizon_hold();
 }
 
 /* Everything a first page's bytes depend on besides the data and the
@@ -996,7 +1005,7 @@ static int list_finish(list_stream *s, struct evbuffer *out, int more, int *unav
         next.last_id = s->pos_id;
         next.cursor = s->q.cursor + (uint64_t)s->written;
         next.complete_list_size = complete;
-        next.expires = ctx->now + ctx->cfg->token_lifetime;
+        next.expires = ctx->clock + ctx->cfg->token_lifetime;
         encoded = token_encode(&next, ctx->keys);
         if (encoded == NULL)
             return -2;
@@ -1218,7 +1227,7 @@ static verb_result verb_list_records(oai_ctx *ctx, const oai_request *req, struc
             result = db_failed(unavailable);
             goto cleanup;
         }
-        hold_at_horizon(ctx, &s->q, s->id.horizon);
+        hold_at_horizon(ctx, &s->q, &s->id);
         s->ctx.now = ctx->now;
     }
     if (!s->from_token && ctx->cache != NULL) {
@@ -1365,7 +1374,7 @@ static verb_result verb_list_sets(const oai_ctx *ctx, const oai_request *req, st
         next.last_key = (char *)last_spec;
         next.cursor = q.cursor + (uint64_t)n;
         next.complete_list_size = complete;
-        next.expires = ctx->now + ctx->cfg->token_lifetime;
+        next.expires = ctx->clock + ctx->cfg->token_lifetime;
         encoded = token_encode(&next, ctx->keys);
         if (encoded == NULL) {
             result = VERB_FAILED;

@@ -24,13 +24,15 @@ struct evbuffer;
 
 /* Which data a first list page is written from, for list_cache
  * (list_cache.h): a PostgreSQL snapshot, "" when it identifies nothing,
- * and the newest datestamp; and the commit horizon: the earliest second a
- * transaction committing meanwhile may stamp its records with, INT64_MAX
- * when none was committing (migration 006). */
+ * and the newest datestamp; and the commit horizon (migration 006): the
+ * latest second a first page may stand for, the earlier of the database's
+ * clock when it looked and the earliest second a transaction committing
+ * then may stamp its records with. */
 typedef struct {
     char snapshot[256];
     int64_t newest;
     int64_t horizon;
+    int committing; /* a transaction was committing (its second is horizon) */
 } oai_data_id;
 
 /* The data's identity shared by the first pages that arrived together
@@ -52,6 +54,9 @@ typedef struct {
      * request is answered, or, on a first list page, the commit horizon
      * when that is earlier (oai_verb_run moves it back). */
     int64_t now;
+    /* The clock when the request is answered, which now may not be: tokens
+     * expire token_lifetime after it. */
+    int64_t clock;
     unsigned long *served; /* out: records or headers in the response */
     list_cache *cache;     /* the worker's first pages and list sizes, or NULL */
     /* The data's identity shared with the requests that arrived with

@@ -328,9 +328,15 @@ static int stamp_format(PGconn *db, const metadata_format *f, bool quiet)
     if (was == f->version)
         return 0;
     if (was == 0) {
-        res = query(db, "INSERT INTO format_versions (prefix, version) VALUES ($1, $2)", 2, params);
+        /* ON CONFLICT: another render may add the same row meanwhile. */
+        res = query(db,
+                    "INSERT INTO format_versions (prefix, version) VALUES ($1, $2) "
+                    "ON CONFLICT (prefix) DO NOTHING",
+                    2, params);
+        if (res == NULL)
+            return -1;
         PQclear(res);
-        return res != NULL ? 0 : -1;
+        return 0;
     }
     params[0] = f->requires;
     res = query(db,
@@ -348,8 +354,10 @@ static int stamp_format(PGconn *db, const metadata_format *f, bool quiet)
     params[0] = f->prefix;
     res = query(db, "UPDATE format_versions SET version = $2, changed = now() WHERE prefix = $1", 2,
                 params);
+    if (res == NULL)
+        return -1;
     PQclear(res);
-    return res != NULL ? 0 : -1;
+    return 0;
 }
 
 /* stamp_format for every format, each in a transaction of its own. */

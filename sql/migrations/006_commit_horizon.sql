@@ -70,7 +70,9 @@ END $$;
 -- updated, so no commit-time stamp and no horizon lock, and a long
 -- transaction's change became visible under a stamp seconds or minutes old
 -- (it also skipped the wait for a concurrent renderer, docs/data-model.md).
--- Now the row version must also be this transaction's own.
+-- Now the row version must also be this transaction's own. (The top-level
+-- xid is compared first: most rows a bulk write meets are its own, and the
+-- function, which takes a snapshot, is then not called.)
 
 -- Whether a row version the caller can see was written by this
 -- transaction or one of its subtransactions, from its xmin. Only a
@@ -107,11 +109,14 @@ BEGIN
         rid := NEW.record_id;
     END IF;
     UPDATE records SET datestamp = date_trunc('second', now())
-     WHERE id = rid AND (datestamp <> date_trunc('second', now()) OR NOT oai_written_here(xmin));
+     WHERE id = rid
+       AND (datestamp <> date_trunc('second', now())
+            OR (xmin <> xid(pg_current_xact_id()) AND NOT oai_written_here(xmin)));
     IF TG_OP = 'UPDATE' AND OLD.record_id <> NEW.record_id THEN
         UPDATE records SET datestamp = date_trunc('second', now())
          WHERE id = OLD.record_id
-           AND (datestamp <> date_trunc('second', now()) OR NOT oai_written_here(xmin));
+           AND (datestamp <> date_trunc('second', now())
+                OR (xmin <> xid(pg_current_xact_id()) AND NOT oai_written_here(xmin)));
     END IF;
     RETURN NULL;
 END $$;
@@ -124,14 +129,16 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
         UPDATE records SET datestamp = date_trunc('second', now())
          WHERE id IN (SELECT DISTINCT record_id FROM old_rows)
-           AND (datestamp <> date_trunc('second', now()) OR NOT oai_written_here(xmin));
+           AND (datestamp <> date_trunc('second', now())
+                OR (xmin <> xid(pg_current_xact_id()) AND NOT oai_written_here(xmin)));
         RETURN NULL;
     END IF;
     WITH ids AS MATERIALIZED (SELECT DISTINCT record_id FROM new_rows),
          touched AS (UPDATE records r SET datestamp = date_trunc('second', now())
                        FROM ids WHERE TG_OP = 'INSERT' AND r.id = ids.record_id
                         AND (r.datestamp <> date_trunc('second', now())
-                             OR NOT oai_written_here(r.xmin)) RETURNING 1)
+                             OR (r.xmin <> xid(pg_current_xact_id())
+                                 AND NOT oai_written_here(r.xmin))) RETURNING 1)
     -- (A data-modifying WITH always runs to completion, read or not.)
     SELECT i.record_id INTO bad FROM ids i LEFT JOIN records r ON r.id = i.record_id
      WHERE r.id IS NULL LIMIT 1;

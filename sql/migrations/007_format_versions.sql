@@ -26,3 +26,11 @@ INSERT INTO format_versions (prefix, version)
 VALUES ('oai_dc', 1), ('dcterms', 2), ('mods', 2), ('marc21', 2);
 
 GRANT INSERT, UPDATE ON format_versions TO oai_writer;
+
+-- The release that adds this table also stopped listing, in a header, a
+-- setSpec that another of the record's setSpecs implies (spec 2.6: not a
+-- beside a:b). The headers of such records changed: they move too.
+UPDATE records r SET datestamp = date_trunc('second', now())
+ WHERE EXISTS (SELECT 1 FROM record_sets a JOIN record_sets b
+                 ON b.record_id = a.record_id AND starts_with(b.spec, a.spec || ':')
+                WHERE a.record_id = r.id);

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import harness
@@ -133,6 +134,30 @@ class Migrate(unittest.TestCase):
         self.assertIn(b'schema is up to date', p.stdout)
         self.assertEqual(db.column('SELECT name FROM schema_migrations ORDER BY version'),
                          ENV.db.column('SELECT name FROM schema_migrations ORDER BY version'))
+
+    def test_007_moves_headers_with_implied_set_specs(self):
+        # 007's release lists only the minimum setSpecs (spec 2.6): a record
+        # in a and a:b got a new header, so its datestamp moves; one in a:b
+        # alone keeps its own.
+        db = ENV.new_database('upto006', migrate=False)
+        d = os.path.join(TMP, 'sql006')
+        os.makedirs(os.path.join(d, 'migrations'))
+        src = os.path.join(harness.SOURCE_DIR, 'sql', 'migrations')
+        for name in sorted(os.listdir(src)):
+            if name < '007':
+                shutil.copy(os.path.join(src, name), os.path.join(d, 'migrations'))
+        self.assertEqual(run_admin(db, 'migrate', '--sql-dir', d).status, 0)
+        db.add_record('imp-both', values=[('title', 'Both', 'en')], sets=['imp', 'imp:sub'],
+                      datestamp='2020-01-01T00:00:00Z')
+        db.add_record('imp-leaf', values=[('title', 'Leaf', 'en')], sets=['imp:sub'],
+                      datestamp='2020-01-01T00:00:00Z')
+        res = run_admin(db, 'migrate')
+        self.assertEqual(res.status, 0, res)
+        self.assertIn('applied 007_format_versions', res.out)
+        stamps = {r['local_id']: r['s'] for r in db.query(
+            'SELECT local_id, extract(epoch FROM datestamp)::bigint AS s FROM records')}
+        self.assertGreater(stamps['imp-both'], time.time() - 60)
+        self.assertEqual(stamps['imp-leaf'], harness.parse_time('2020-01-01T00:00:00Z'))
 
     def test_sql_dir_and_refusals(self):
         db = ENV.new_database('fresh2', migrate=False)

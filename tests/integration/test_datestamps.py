@@ -136,7 +136,7 @@ class CommitTime(unittest.TestCase):
                "BEGIN\n"
                "  IF current_setting('test.slow_commit', true) = 'on' THEN\n"
                "    PERFORM set_config('test.slow_commit', 'done', true);\n"
-               "    PERFORM pg_sleep(3.5);\n"
+               "    PERFORM pg_sleep(5);\n"
                "  END IF;\n"
                "  RETURN NULL;\n"
                "END $$;\n"
@@ -154,6 +154,9 @@ class CommitTime(unittest.TestCase):
                   "FROM records WHERE local_id LIKE 'hc-%';\n"
                   "COMMIT;\n")
         before = metrics_value('oai_commit_horizon_holds_total')
+        small = ENV.new_server(page_size=5)  # a first page with a token
+        db.add_records([dict(local_id='ho-%d' % i, values=[('title', 'Old', 'en')],
+                             datestamp='2019-01-01T00:00:%02dZ' % i) for i in range(6)])
         failed = []
 
         def write():
@@ -170,11 +173,13 @@ class CommitTime(unittest.TestCase):
             self.assertTrue(writer.is_alive(), 'the writer ended early: %s' % failed)
             self.assertLess(time.monotonic(), deadline, 'the writer never reached its commit')
             time.sleep(0.05)
-        # Into a later second than the stamps, still within the commit.
-        time.sleep(1.3)
+        # Two seconds later than the stamps, still within the commit.
+        time.sleep(2.2)
         first = ENV.oai(verb='ListIdentifiers', metadataPrefix='oai_dc')
         held = ENV.oai(verb='ListRecords', metadataPrefix='oai_dc', until='2100-01-01')
         other = ENV.oai(verb='Identify')
+        paged = small.client().oai(verb='ListIdentifiers', metadataPrefix='oai_dc')
+        clock = time.time()
         writer.join(30)
         self.assertFalse(writer.is_alive())
         self.assertEqual(failed, [])
@@ -184,6 +189,11 @@ class CommitTime(unittest.TestCase):
         self.assertNotIn(oai_id('hc-00'), first.identifiers())
         self.assertLessEqual(harness.parse_time(first.response_date), min(stamps))
         self.assertLessEqual(harness.parse_time(held.response_date), min(stamps))
+        # Its token still lives token_lifetime (default 24 h) from the clock,
+        # not from the held responseDate.
+        self.assertLessEqual(harness.parse_time(paged.response_date), min(stamps))
+        self.assertGreaterEqual(harness.parse_time(paged.token.get('expirationDate')),
+                                int(clock) - 1 + 86400)
         # Only a first list page is held back: other verbs answer with the clock.
         self.assertGreater(harness.parse_time(other.response_date), min(stamps))
         self.assertGreaterEqual(metrics_value('oai_commit_horizon_holds_total'), before + 2)

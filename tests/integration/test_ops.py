@@ -126,10 +126,18 @@ class Operations(unittest.TestCase):
         ENV.oai(verb='GetRecord', identifier='oai:elibrary.nec.gov.kh:none',
                 metadataPrefix='oai_dc')
         ENV.client.http('GET', '/nowhere')
+        # Two errors in one response (spec 3.6): each code counts once.
+        ENV.oai(verb='GetRecord', identifier='oai:elibrary.nec.gov.kh:none',
+                metadataPrefix='nope')
+        ENV.oai(verb='ListRecords', metadataPrefix='oai_dc', from_='x', until='y')
         after = metrics()
         key = 'oai_requests_total{verb="ListIdentifiers",status="200"}'
         self.assertEqual(after[key] - before.get(key, 0), 1)
         key = 'oai_errors_total{code="idDoesNotExist"}'
+        self.assertEqual(after[key] - before[key], 2)
+        key = 'oai_errors_total{code="cannotDisseminateFormat"}'
+        self.assertEqual(after[key] - before[key], 1)
+        key = 'oai_errors_total{code="badArgument"}'
         self.assertEqual(after[key] - before[key], 1)
         key = 'oai_requests_total{verb="none",status="404"}'
         self.assertEqual(after[key] - before.get(key, 0), 1)
@@ -138,7 +146,7 @@ class Operations(unittest.TestCase):
         self.assertGreaterEqual(after['oai_open_connections'], 1)
         count = after['oai_request_duration_seconds_count']
         self.assertEqual(after['oai_request_duration_seconds_bucket{le="+Inf"}'], count)
-        self.assertGreaterEqual(count - before['oai_request_duration_seconds_count'], 4)
+        self.assertGreaterEqual(count - before['oai_request_duration_seconds_count'], 6)
         self.assertIn('oai_db_errors_total', after)
         self.assertIn('oai_db_reconnects_total', after)
 
