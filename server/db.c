@@ -131,9 +131,10 @@ static const char *const stmt_sql[DB_N_STATEMENTS] = {
                      "LEFT JOIN set_descriptions d ON d.spec = s.spec ORDER BY s.spec, d.seq",
     [DB_COUNT_SETS] = "SELECT count(*) FROM sets",
     [DB_PING] = "SELECT 1",
-    [DB_SNAPSHOT] = "SELECT pg_current_snapshot()::text, "
-                    "extract(epoch FROM max(datestamp))::bigint, " COMMIT_HORIZON ", "
-                    "extract(epoch FROM clock_timestamp())::bigint FROM records",
+    [DB_SNAPSHOT] =
+        "SELECT pg_current_snapshot()::text, "
+        "extract(epoch FROM max(datestamp))::bigint, " COMMIT_HORIZON ", "
+        "extract(epoch FROM date_trunc('second', clock_timestamp()))::bigint FROM records",
 };
 
 struct db_conn {
