@@ -34,3 +34,20 @@ UPDATE records r SET datestamp = date_trunc('second', now())
  WHERE EXISTS (SELECT 1 FROM record_sets a JOIN record_sets b
                  ON b.record_id = a.record_id AND starts_with(b.spec, a.spec || ':')
                 WHERE a.record_id = r.id);
+
+-- The order of the Dublin Core elements (dc_elements.position) is the
+-- order every format writes a record's values in: changing it changes
+-- every record's dissemination, so it moves every datestamp (deleted
+-- records, a header only, keep theirs) and removes the stored renderings,
+-- which `oai-admin render` writes again (until then the server renders in
+-- the new order itself). Only the owner (a migration) can change it:
+-- oai_writer has SELECT alone on dc_elements.
+CREATE FUNCTION dc_elements_reordered() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM record_renderings;
+    UPDATE records SET datestamp = date_trunc('second', now()) WHERE NOT deleted;
+    RETURN NULL;
+END $$;
+
+CREATE TRIGGER dc_elements_reordered AFTER UPDATE OF position ON dc_elements
+    FOR EACH STATEMENT EXECUTE FUNCTION dc_elements_reordered();

@@ -262,5 +262,40 @@ class StoredRenderings(unittest.TestCase):
             "SELECT version FROM format_versions WHERE prefix = 'dcterms'"), recorded['dcterms'])
 
 
+    def test_7_reordering_the_elements_moves_everything(self):
+        # dc_elements.position orders the values of every format: a change
+        # (only a migration can make it) moves every datestamp but the
+        # deleted records', and drops the stored renderings (migration 007).
+        local = sample(0)
+
+        def order():
+            r = get_record(local)
+            return [etree.QName(e).localname for e in r.xpath('//oai_dc:dc/*')]
+        before = ENV.db.query('SELECT local_id, deleted, extract(epoch FROM datestamp)::bigint '
+                              'AS s FROM records')
+        first = order()
+        self.assertLess(first.index('title'), first.index('creator'))
+        t = time.time()
+        time.sleep(1.05 - t % 1)
+        swap = ("UPDATE dc_elements SET position = 100 WHERE name = 'title';\n"
+                "UPDATE dc_elements SET position = 1 WHERE name = 'creator';\n"
+                "UPDATE dc_elements SET position = 2 WHERE name = 'title';\n")
+        ENV.sql(swap)
+        self.addCleanup(ENV.sql, swap.replace("'title'", "'x'").replace("'creator'", "'title'")
+                        .replace("'x'", "'creator'"))
+        self.assertEqual(renderings(), 0)
+        after = {r['local_id']: r['s'] for r in ENV.db.query(
+            'SELECT local_id, extract(epoch FROM datestamp)::bigint AS s FROM records')}
+        for r in before:
+            if r['deleted']:
+                self.assertEqual(after[r['local_id']], r['s'], r['local_id'])
+            else:
+                self.assertGreater(after[r['local_id']], t, r['local_id'])
+        got = order()
+        self.assertLess(got.index('creator'), got.index('title'))
+        run_admin(ENV.db, 'render')
+        self.assertEqual(order(), got)
+
+
 if __name__ == '__main__':
     unittest.main()
