@@ -127,6 +127,11 @@ bool check_setspec(const char *s);
 /* 0 = fine; otherwise a static description of the first bad character. */
 const char *check_text(const char *s, size_t len);
 bool check_nfc(const char *s);            /* true when s is in NFC */
+/* Whether s is UTF-8 encoded twice: every character is one Windows-1252
+ * (or Latin-1) reads a byte as, and those bytes are UTF-8 with at least one
+ * character beyond ASCII. Then repaired (cap bytes) holds them, cut on a
+ * character boundary. */
+bool check_double_encoded(const char *s, char *repaired, size_t cap);
 const char *dcmi_type(const char *s);     /* canonical DCMI type name, or NULL */
 const char *nec_kind_type(const char *s); /* DCMI type of an NEC kind, or NULL */
 bool setlist_has(const adm_setlist *l, const char *spec);

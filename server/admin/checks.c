@@ -5,7 +5,8 @@
  * a local identifier the database would refuse, ill-formed W3CDTF dates,
  * unknown language tags, invalid UTF-8 or control characters, over-long
  * values, dc:identifier values that are neither URL nor URN, unknown or
- * ill-formed setSpecs.
+ * ill-formed setSpecs, text encoded twice (UTF-8 read as Windows-1252 and
+ * saved as UTF-8 again: "Ã©" for "é", "áž€" for Khmer KA).
  * Warnings: type outside the DCMI Type Vocabulary (NEC document kinds are
  * mapped), text not in Unicode NFC, duplicate values, missing rights,
  * description or language.
@@ -309,6 +310,63 @@ bool check_nfc(const char *s)
     return same;
 }
 
+/* The byte a character stands for when UTF-8 was read as Windows-1252
+ * (which is Latin-1 plus 27 characters at 0x80-0x9F), or -1. */
+static int cp1252_byte(uint32_t cp)
+{
+    static const uint16_t high[32] = {
+        0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+        0x2039, 0x0152, 0,      0x017D, 0,      0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+    if (cp <= 0xFF)
+        return (int)cp; /* Latin-1, which also maps 0x80-0x9F to C1 controls */
+    for (int i = 0; i < 32; i++)
+        if (high[i] == cp)
+            return 0x80 + i;
+    return -1;
+}
+
+bool check_double_encoded(const char *s, char *repaired, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), o = 0;
+    unsigned char *bytes = malloc(n + 1);
+    bool multibyte = false, ok = bytes != NULL;
+    uint32_t cp;
+
+    /* Every character back to the byte it was read from; a character no
+     * byte reads as means the text is not UTF-8 read as Windows-1252. */
+    for (size_t i = 0; ok && i < n;) {
+        size_t len = utf8_decode(p + i, n - i, &cp);
+        int b = len > 0 ? cp1252_byte(cp) : -1;
+
+        ok = b >= 0;
+        if (ok)
+            bytes[o++] = (unsigned char)b;
+        i += len;
+    }
+    /* ... and those bytes are UTF-8 with a character beyond ASCII. */
+    for (size_t i = 0; ok && i < o;) {
+        size_t len = utf8_decode(bytes + i, o - i, &cp);
+
+        ok = len > 0;
+        multibyte = multibyte || len > 1;
+        i += len ? len : 1;
+    }
+    ok = ok && multibyte;
+    if (ok && repaired != NULL && cap > 0) {
+        size_t k = o < cap - 1 ? o : cap - 1;
+
+        while (k > 0 && k < o && (bytes[k] & 0xC0) == 0x80)
+            k--; /* cut on a character boundary */
+        memcpy(repaired, bytes, k);
+        repaired[k] = '\0';
+    }
+    free(bytes);
+    return ok;
+}
+
 static bool has_khmer(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -476,12 +534,26 @@ static void check_sets(ctx *c, const adm_setlist *sets)
 static void check_value_text(ctx *c, const adm_value *v)
 {
     const char *bad = check_text(v->value, strlen(v->value));
-    char msg[160];
+    char msg[256], fixed[ECHO_MAX * 4 + 8];
 
     if (strlen(v->value) > ADM_MAX_VALUE) {
         snprintf(msg, sizeof(msg), "value of %zu bytes is longer than the limit of %d",
                  strlen(v->value), ADM_MAX_VALUE);
         err(c, v->line, v->element, "shorten it, or link the full text with dc:relation", msg);
+    } else if (check_double_encoded(v->value, fixed, sizeof(fixed))) {
+        /* Before the controls: Windows reads five undefined bytes as C1
+         * controls, which a twice-encoded text may hold ("ត" is E1 9E 8F). */
+        char e[ECHO_MAX + 8];
+
+        echo(e, sizeof(e), fixed);
+        snprintf(msg, sizeof(msg),
+                 "the text is encoded twice (UTF-8 read as Latin-1 or Windows-1252 and saved as "
+                 "UTF-8 again); once repaired it reads '%s'",
+                 e);
+        err(c, v->line, v->element,
+            "convert the source back once (iconv -f utf-8 -t windows-1252) or re-export it as "
+            "UTF-8 from the original",
+            msg);
     } else if (bad) {
         snprintf(msg, sizeof(msg), "the value contains %s", bad);
         err(c, v->line, v->element,

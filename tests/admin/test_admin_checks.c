@@ -156,6 +156,30 @@ static void test_nfc_and_types(void **state)
     assert_null(nec_kind_type("Report"));
 }
 
+static void test_double_encoded(void **state)
+{
+    char fixed[64];
+
+    (void)state;
+    /* "é" as UTF-8 read as Latin-1: "Ã©". */
+    assert_true(check_double_encoded("caf\xc3\x83\xc2\xa9", fixed, sizeof(fixed)));
+    assert_string_equal(fixed, "caf\xc3\xa9");
+    /* Khmer KA (E1 9E 80) read as Windows-1252: "á", "ž", "€". */
+    assert_true(check_double_encoded("\xc3\xa1\xc5\xbe\xe2\x82\xac", fixed, sizeof(fixed)));
+    assert_string_equal(fixed, "\xe1\x9e\x80");
+    /* Not twice: ASCII, Latin-1 text whose bytes are no UTF-8, Khmer. */
+    assert_false(check_double_encoded("plain", NULL, 0));
+    assert_false(check_double_encoded("caf\xc3\xa9", NULL, 0));
+    assert_false(check_double_encoded("\xe1\x9e\x80", NULL, 0));
+    /* One character no byte reads as: not the whole text twice. */
+    assert_false(check_double_encoded("caf\xc3\x83\xc2\xa9 \xe1\x9e\x80", NULL, 0));
+    /* Invalid UTF-8 is check_text's. */
+    assert_false(check_double_encoded("\xff", NULL, 0));
+    /* The repair is cut on a character boundary. */
+    assert_true(check_double_encoded("\xc3\xa1\xc5\xbe\xe2\x82\xac", fixed, 3));
+    assert_string_equal(fixed, "");
+}
+
 /* ---- whole records ---- */
 
 static char *sets_specs[] = {"type", "type:law"};
@@ -355,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_w3cdtf),
         cmocka_unit_test(test_language_tags),
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_double_encoded),
         cmocka_unit_test(test_identifiers),
         cmocka_unit_test(test_local_ids_and_specs),
         cmocka_unit_test(test_nfc_and_types),

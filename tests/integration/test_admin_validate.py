@@ -37,6 +37,10 @@ GOOD = {
     'rights': 'Public domain',
 }
 
+# 'ការបោះឆ្នោត' encoded twice: its UTF-8 bytes read as Windows-1252 (the
+# five bytes it leaves undefined as C1 controls, as Windows does).
+KHMER_TWICE = ''.join(bytes([b]).decode('cp1252', errors='ignore') or chr(b)
+                      for b in 'ការបោះឆ្នោត'.encode('utf-8'))
 # (name, change, severity, field, problem substring) - severity None: clean.
 CASES = [
     ('missing title', {'title': None}, 'error', 'title', 'missing title'),
@@ -72,6 +76,14 @@ CASES = [
     ('Khmer not NFC', {'subject': {'value': 'ក\u17dd\u17d2ក', 'lang': 'km'}}, 'warning',
      'subject', 'Khmer text is not in Unicode NFC'),
     ('Khmer NFC', {'subject': {'value': 'ការបោះឆ្នោត', 'lang': 'km'}}, None, None, None),
+    # OAI-NOTES: detect double-encoded UTF-8, a classic with Khmer.
+    ('Khmer encoded twice', {'subject': {'value': KHMER_TWICE, 'lang': 'km'}}, 'error',
+     'subject', "encoded twice (UTF-8 read as Latin-1 or Windows-1252 and saved as UTF-8 "
+     "again); once repaired it reads 'ការបោះឆ្នោត'"),
+    ('Latin encoded twice', {'description': 'Ã‰lection de 2023'}, 'error', 'description',
+     "once repaired it reads 'Élection de 2023'"),
+    ('Latin-1 text, not encoded twice', {'description': 'Élection, café, Ã  part'}, None,
+     None, None),
     ('duplicate values', {'subject': ['Elections', 'Elections']}, 'warning', 'subject',
      "duplicate value 'Elections'"),
     ('distinct values', {'subject': ['Elections', 'Voting']}, None, None, None),
