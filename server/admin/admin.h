@@ -126,7 +126,7 @@ bool check_local_id(const char *s);
 bool check_setspec(const char *s);
 /* 0 = fine; otherwise a static description of the first bad character. */
 const char *check_text(const char *s, size_t len);
-bool check_nfc(const char *s);            /* true when s is in NFC */
+bool check_nfc(const char *s); /* true when s is in NFC */
 /* Whether s is UTF-8 encoded twice: every character is one Windows-1252
  * (or Latin-1) reads a byte as, and those bytes are UTF-8 with at least one
  * character beyond ASCII. Then repaired (cap bytes) holds them, cut on a

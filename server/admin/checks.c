@@ -8,8 +8,9 @@
  * ill-formed setSpecs, text encoded twice (UTF-8 read as Windows-1252 and
  * saved as UTF-8 again: "Ã©" for "é", "áž€" for Khmer KA).
  * Warnings: type outside the DCMI Type Vocabulary (NEC document kinds are
- * mapped), text not in Unicode NFC, duplicate values, missing rights,
- * description or language.
+ * mapped), text not in Unicode NFC, duplicate values, missing creator,
+ * date, identifier (with title and type the aggregators' minimal set),
+ * rights, description or language.
  */
 #include "admin.h"
 
@@ -685,6 +686,11 @@ static void check_recommended(ctx *c)
     static const struct {
         const char *element, *fix;
     } wanted[] = {
+        /* The minimal set aggregators (BASE, OpenAIRE) look for: identifier,
+         * title (an error when missing), date, type (check_types), creator. */
+        {"creator", "add who made it (e.g. 'National Election Committee of Cambodia')"},
+        {"date", "add the date of issue, W3CDTF (e.g. 2023-07-23)"},
+        {"identifier", "add the URL of the item's landing page or file"},
         {"rights", "add a rights statement (e.g. 'Public domain: official publication of the "
                    "National Election Committee of Cambodia')"},
         {"description", "add a short description (an abstract or summary)"},

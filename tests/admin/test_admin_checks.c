@@ -201,6 +201,7 @@ static void good_record(adm_record *r)
     V("identifier", "https://elibrary.nec.gov.kh/items/nec-2023-law-0001", NULL);
     V("language", "km", NULL);
     V("rights", "Public domain", "en");
+    V("creator", "National Election Committee of Cambodia", "en");
 #undef V
     record_add_set(r, "type:law", 8, 1);
 }
@@ -271,6 +272,10 @@ static const record_case record_cases[] = {
      "e\xcc\x81",
      NULL, 0, 1},
     {"duplicate value", "title", "Law on elections", "en", 0, 1},
+    {"missing creator", "creator", NULL, NULL, 0, 1},
+    {"missing date", "date", NULL, NULL, 0, 1},
+    {"missing identifier", "identifier", NULL, NULL, 0, 1},
+    {"encoded twice", "description", "The \xc3\x83\xc2\xa9lection law.", NULL, 1, 0},
     {"missing rights", "rights", NULL, NULL, 0, 1},
     {"missing description", "description", NULL, NULL, 0, 1},
     {"missing language", "language", NULL, NULL, 0, 1},
