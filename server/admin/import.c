@@ -102,6 +102,7 @@ typedef struct {
     char **files;
     int n_files, file;
     seen_set seen;
+    seen_set identifiers; /* dc:identifier values: each should name one record */
     long long records, rejected, file_staged, staged;
     /* progress */
     bool tty;
@@ -137,6 +138,41 @@ static void progress(run *r, bool force)
     fflush(stderr);
 }
 
+/* Aggregators expect every record's dc:identifier to differ (OAI-NOTES):
+ * a value another record of this run has too is a warning. 0, or -1 when
+ * out of memory. */
+static int check_identifiers_unique(run *r, const adm_record *rec)
+{
+    const char *file = r->files[r->file];
+    bool nomem;
+
+    for (size_t i = 0; i < rec->n_vals; i++) {
+        const adm_value *v = &rec->vals[i];
+        const seen_entry *e;
+        bool again = false;
+        char msg[400];
+
+        if (strcmp(v->element, "identifier") != 0)
+            continue;
+        /* Repeated within the record: check_duplicates says so. */
+        for (size_t j = 0; j < i && !again; j++)
+            again = strcmp(rec->vals[j].element, "identifier") == 0 &&
+                    strcmp(rec->vals[j].value, v->value) == 0;
+        if (again)
+            continue;
+        e = seen_add(&r->identifiers, v->value, r->file, v->line ? v->line : rec->line, &nomem);
+        if (nomem)
+            return -1;
+        if (e == NULL)
+            continue;
+        snprintf(msg, sizeof(msg), "another record of this run has the same identifier (at %s:%ld)",
+                 r->files[e->file], e->line);
+        diag_emit(&r->diag, SEV_WARNING, file, v->line ? v->line : rec->line, rec->local_id,
+                  "identifier", msg, "give each record the URL of its own landing page or file");
+    }
+    return 0;
+}
+
 static int accept_record(void *arg, adm_record *rec)
 {
     run *r = arg;
@@ -146,6 +182,8 @@ static int accept_record(void *arg, adm_record *rec)
 
     r->records++;
     errors += checks_run(rec, file, &r->chk, &r->diag);
+    if (check_identifiers_unique(r, rec) < 0)
+        return -1;
     if (rec->local_id && rec->local_id[0]) {
         const seen_entry *e = seen_add(&r->seen, rec->local_id, r->file, rec->line, &nomem);
         if (nomem)
@@ -349,6 +387,7 @@ cleanup:
         writer_abort(r.w);
     setlist_free(&r.sets);
     seen_free(&r.seen);
+    seen_free(&r.identifiers);
     if (db)
         PQfinish(db);
     return status;

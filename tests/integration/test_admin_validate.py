@@ -5,6 +5,7 @@ import json
 import shutil
 import tempfile
 import unittest
+import urllib.parse
 
 import harness
 from admin_util import load_demo_sets, run_admin, write
@@ -101,7 +102,12 @@ CASES = [
 
 
 def record(change):
+    """GOOD with change applied; its dc:identifier follows its id (every
+    record's differs) unless the change gives one."""
     rec = dict(GOOD)
+    if 'id' in change and 'identifier' not in change:
+        rec['identifier'] = 'https://elibrary.nec.gov.kh/items/%s' % urllib.parse.quote(
+            change['id'])
     for k, v in change.items():
         if v is None:
             rec.pop(k)
@@ -137,6 +143,26 @@ class Checks(unittest.TestCase):
         self.assertEqual(res.status, 1, res)
         self.assertIn('%s:2: description: the value contains invalid UTF-8 \u2014 save the '
                       'file as UTF-8' % path, res.out)
+
+    def test_identifier_shared_by_two_records(self):
+        # OAI-NOTES: dc:identifier differs on every record. A value another
+        # record of the run has too is a warning on the later one.
+        same = 'https://elibrary.nec.gov.kh/items/u-1'
+        recs = [record({'id': 'u-1'}), record({'id': 'u-2', 'identifier': same}),
+                record({'id': 'u-3', 'identifier': 'https://elibrary.nec.gov.kh/items/u-3'}),
+                record({'id': 'u-4', 'identifier': ['https://elibrary.nec.gov.kh/items/u-4'] * 2})]
+        path = write(TMP, 'ids.jsonl',
+                     '\n'.join(json.dumps(x, ensure_ascii=False) for x in recs) + '\n')
+        res = run_admin(ENV.db, 'validate', '--json', path)
+        self.assertEqual(res.status, 0, res)
+        msgs = res.json()['messages']
+        got = [(m['severity'], m['field'], m['line'], m['problem']) for m in msgs]
+        self.assertEqual(got, [
+            ('warning', 'identifier', 2,
+             'another record of this run has the same identifier (at %s:1)' % path),
+            # Repeated within one record: the duplicate-value warning only.
+            ('warning', 'identifier', 4,
+             "duplicate value 'https://elibrary.nec.gov.kh/items/u-4'")])
 
     def test_map_types_fixes_nec_kinds(self):
         path = write(TMP, 'kind.jsonl', json.dumps(record({'type': 'Sub-Decree'})))
