@@ -545,12 +545,9 @@ void req_queue_free(req_queue *q)
 }
 
 /* Whether a request waits in the queue for those arriving with it. */
-static int queued(worker *w, const oai_request *oreq)
+static int queued(const worker *w, const oai_request *oreq)
 {
-    oai_ctx ctx = worker_ctx(w, NULL, NULL);
-
-    return w->queue != NULL &&
-           (oreq->verb == VERB_GET_RECORD || oai_wants_data_identity(&ctx, oreq));
+    return w->queue != NULL && (oreq->verb == VERB_GET_RECORD || oai_wants_data_identity(oreq));
 }
 
 /* Runs the OAI request and answers it: now, or with the requests that

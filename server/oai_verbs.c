@@ -840,9 +840,8 @@ static int data_identity_shared(const oai_ctx *ctx, oai_data_id *id, int *unavai
     return sh->failed ? -1 : 0;
 }
 
-int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req)
+int oai_wants_data_identity(const oai_request *req)
 {
-    (void)ctx;
     return req->resumption_token == NULL &&
            (req->verb == VERB_LIST_RECORDS || req->verb == VERB_LIST_IDENTIFIERS);
 }

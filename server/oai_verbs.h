@@ -66,7 +66,7 @@ typedef struct {
 
 /* Whether oai_verb_run would take the data's identity for req: a first
  * ListRecords or ListIdentifiers page. */
-int oai_wants_data_identity(const oai_ctx *ctx, const oai_request *req);
+int oai_wants_data_identity(const oai_request *req);
 
 typedef enum {
     VERB_DONE = 0,    /* body holds the verb element */

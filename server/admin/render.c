@@ -99,16 +99,29 @@ static int render_one(struct evbuffer **copy, struct evbuffer *xml, const char *
     return 0;
 }
 
-static int exec_cmd(PGconn *db, const char *sql, int nparams, const char *const *params)
+/* Runs sql with its parameters; returns its result (PGRES_TUPLES_OK or
+ * PGRES_COMMAND_OK) or NULL after a message. */
+static PGresult *query(PGconn *db, const char *sql, int nparams, const char *const *params)
 {
     PGresult *res = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
 
-    PQclear(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return 0;
+        return res;
     fprintf(stderr, "oai-admin: rendering: %s", PQerrorMessage(db));
-    return -1;
+    PQclear(res);
+    return NULL;
+}
+
+/* query, for a statement whose result is not needed: 0 or -1. */
+static int exec_cmd(PGconn *db, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *res = query(db, sql, nparams, params);
+
+    if (res == NULL)
+        return -1;
+    PQclear(res);
+    return 0;
 }
 
 /* Replaces the renderings of one fetched batch: deletes what the records
@@ -292,20 +305,6 @@ static long long render_range(PGconn *db, long long lo, long long hi, bool force
     return n;
 }
 
-/* Runs sql with its parameters; returns its result (PGRES_TUPLES_OK or
- * PGRES_COMMAND_OK) or NULL after a message. */
-static PGresult *query(PGconn *db, const char *sql, int nparams, const char *const *params)
-{
-    PGresult *res = PQexecParams(db, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    fprintf(stderr, "oai-admin: render: %s", PQerrorMessage(db));
-    PQclear(res);
-    return NULL;
-}
-
 /* One format's check of format_versions (migration 007), in the open
  * transaction: a format whose crosswalk version changed since the
  * datestamps were last moved for it changed every record available in it
@@ -327,17 +326,12 @@ static int stamp_format(PGconn *db, const metadata_format *f, bool quiet)
     PQclear(res);
     if (was == f->version)
         return 0;
-    if (was == 0) {
-        /* ON CONFLICT: another render may add the same row meanwhile. */
-        res = query(db,
-                    "INSERT INTO format_versions (prefix, version) VALUES ($1, $2) "
-                    "ON CONFLICT (prefix) DO NOTHING",
-                    2, params);
-        if (res == NULL)
-            return -1;
-        PQclear(res);
-        return 0;
-    }
+    /* ON CONFLICT: another render may add the same row meanwhile. */
+    if (was == 0)
+        return exec_cmd(db,
+                        "INSERT INTO format_versions (prefix, version) VALUES ($1, $2) "
+                        "ON CONFLICT (prefix) DO NOTHING",
+                        2, params);
     params[0] = f->requires;
     res = query(db,
                 "UPDATE records r SET datestamp = date_trunc('second', now()) WHERE NOT r.deleted "
@@ -352,12 +346,9 @@ static int stamp_format(PGconn *db, const metadata_format *f, bool quiet)
                 f->prefix, was, f->version, PQcmdTuples(res));
     PQclear(res);
     params[0] = f->prefix;
-    res = query(db, "UPDATE format_versions SET version = $2, changed = now() WHERE prefix = $1", 2,
-                params);
-    if (res == NULL)
-        return -1;
-    PQclear(res);
-    return 0;
+    return exec_cmd(db,
+                    "UPDATE format_versions SET version = $2, changed = now() WHERE prefix = $1", 2,
+                    params);
 }
 
 /* stamp_format for every format, each in a transaction of its own. */

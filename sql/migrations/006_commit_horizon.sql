@@ -98,6 +98,17 @@ BEGIN
     RETURN coalesce(pg_xact_status((cur + ahead)::text::xid8) = 'in progress', false);
 END $$;
 
+-- Whether a change must stamp its record row: the row carries another
+-- second than this transaction's start, or a stamp of that second this
+-- transaction did not write. One SQL expression, so PostgreSQL inlines it
+-- where it is used: the plpgsql call comes only when the cheaper tests
+-- leave the question open.
+CREATE FUNCTION oai_touch_due(stamp timestamptz, row_xmin xid) RETURNS boolean
+LANGUAGE sql VOLATILE AS $$
+    SELECT stamp <> date_trunc('second', now())
+           OR (row_xmin <> xid(pg_current_xact_id()) AND NOT oai_written_here(row_xmin))
+$$;
+
 -- 001's row trigger for updates of values and memberships.
 CREATE OR REPLACE FUNCTION record_child_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
@@ -110,13 +121,11 @@ BEGIN
     END IF;
     UPDATE records SET datestamp = date_trunc('second', now())
      WHERE id = rid
-       AND (datestamp <> date_trunc('second', now())
-            OR (xmin <> xid(pg_current_xact_id()) AND NOT oai_written_here(xmin)));
+       AND oai_touch_due(datestamp, xmin);
     IF TG_OP = 'UPDATE' AND OLD.record_id <> NEW.record_id THEN
         UPDATE records SET datestamp = date_trunc('second', now())
          WHERE id = OLD.record_id
-           AND (datestamp <> date_trunc('second', now())
-                OR (xmin <> xid(pg_current_xact_id()) AND NOT oai_written_here(xmin)));
+           AND oai_touch_due(datestamp, xmin);
     END IF;
     RETURN NULL;
 END $$;
@@ -129,16 +138,13 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
         UPDATE records SET datestamp = date_trunc('second', now())
          WHERE id IN (SELECT DISTINCT record_id FROM old_rows)
-           AND (datestamp <> date_trunc('second', now())
-                OR (xmin <> xid(pg_current_xact_id()) AND NOT oai_written_here(xmin)));
+           AND oai_touch_due(datestamp, xmin);
         RETURN NULL;
     END IF;
     WITH ids AS MATERIALIZED (SELECT DISTINCT record_id FROM new_rows),
          touched AS (UPDATE records r SET datestamp = date_trunc('second', now())
                        FROM ids WHERE TG_OP = 'INSERT' AND r.id = ids.record_id
-                        AND (r.datestamp <> date_trunc('second', now())
-                             OR (r.xmin <> xid(pg_current_xact_id())
-                                 AND NOT oai_written_here(r.xmin))) RETURNING 1)
+                        AND oai_touch_due(r.datestamp, r.xmin) RETURNING 1)
     -- (A data-modifying WITH always runs to completion, read or not.)
     SELECT i.record_id INTO bad FROM ids i LEFT JOIN records r ON r.id = i.record_id
      WHERE r.id IS NULL LIMIT 1;
